@@ -1,0 +1,112 @@
+"""The `parbench` command: run a problem with a variant, verify a result, list what exists."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from parbench import launch, registry
+from parbench.errors import UsageError
+from parbench.params import COMMON_PARAMS
+from parbench.runner import RunRequest, execute
+from parbench.verify import Mismatch, verify
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit 2), like every other bad input."""
+
+    def error(self, message):
+        raise UsageError(self.prog, message)
+
+
+def add_run_options(parser: argparse.ArgumentParser, problem) -> None:
+    parser.add_argument("variant", metavar="VARIANT", help="one of: " + ", ".join(registry.VARIANTS))
+    shared = parser.add_argument_group("every problem")
+    shared.add_argument("--workers", type=int, help="workers (default 1; mpi: the number of ranks)")
+    shared.add_argument(
+        "--kernel", help=f"{' | '.join(problem.kernels)} (default {problem.default_kernel})"
+    )
+    shared.add_argument("--out", type=Path, required=True, help="the HDF5 result file to write")
+    shared.add_argument("--timing-log", type=Path, help="JSON-lines file to append the timing record to")
+    shared.add_argument("--force", action="store_true", help="overwrite an existing --out")
+    shared.add_argument("--master", help="spark: a standalone master URL (default local[N])")
+    shared.add_argument("--scheduler-file", help="dask: join the cluster of this scheduler file")
+    own = parser.add_argument_group(f"{problem.name} parameters")
+    for param in problem.params + COMMON_PARAMS:
+        group = shared if param in COMMON_PARAMS else own
+        group.add_argument(
+            param.option, type=param.type, default=param.default, help=f"{param.help} (default {param.default})"
+        )
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="parbench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
+    problems = "\n".join(f"  {p.name:<11} {p.summary}" for p in registry.PROBLEMS.values())
+    variants = "\n".join(f"  {v.name:<18} {v.summary}" for v in registry.VARIANTS.values())
+    run = commands.add_parser(
+        "run",
+        help="run one problem with one variant",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run PROBLEM with VARIANT; `parbench run PROBLEM --help` lists its options.",
+        epilog=f"problems:\n{problems}\n\nvariants:\n{variants}\n\n"
+        "mpi runs start under a launcher: mpiexec -n N parbench run PROBLEM mpi ...",
+    )
+    per_problem = run.add_subparsers(dest="problem", metavar="PROBLEM", required=True, parser_class=Parser)
+    for problem in registry.PROBLEMS.values():
+        add_run_options(per_problem.add_parser(problem.name, help=problem.summary), problem)
+    check = commands.add_parser("verify", help="compare a result with the serial reference")
+    check.add_argument("result", metavar="RESULT")
+    check.add_argument("reference", metavar="REFERENCE")
+    commands.add_parser("list", help="print the problems, variants and kernels as JSON")
+    return parser
+
+
+def run_command(args) -> int:
+    problem = registry.problem(args.problem)
+    request = RunRequest(
+        problem=args.problem,
+        variant=args.variant,
+        out=args.out,
+        params={p.name: getattr(args, p.name) for p in problem.params + COMMON_PARAMS},
+        kernel=args.kernel,
+        workers=args.workers,
+        timing_log=args.timing_log,
+        force=args.force,
+        options={"master": args.master, "scheduler_file": args.scheduler_file},
+    )
+    record = execute(request)
+    if record is not None:
+        phases = record["phases"]
+        print(
+            f"{record['problem']} {record['variant']} kernel={record['kernel']} workers={record['workers']}: "
+            f"compute {phases['compute']:.3f} s, total {phases['total']:.3f} s -> {record['output']}"
+        )
+    return 0
+
+
+def verify_command(args) -> int:
+    try:
+        record = verify(args.result, args.reference)
+    except Mismatch as mismatch:
+        print(f"parbench: MISMATCH {args.result} vs {args.reference}: {mismatch}", file=sys.stderr)
+        return 1
+    print(f"OK {args.result} ({record['variant']}, {record['kernel']}, {record['workers']} workers) matches {args.reference}")
+    return 0
+
+
+def list_command(args) -> int:
+    print(json.dumps(registry.describe(), indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return {"run": run_command, "verify": verify_command, "list": list_command}[args.command](args)
+    except UsageError as error:
+        if launch.launcher_rank() == 0:
+            print(f"parbench: error: {error}", file=sys.stderr)
+        return 2

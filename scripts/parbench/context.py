@@ -1,0 +1,36 @@
+"""What a variant gets besides the job: worker count, options, and places to record timing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from parbench.timing import Phases
+
+
+def worker_name() -> str:
+    """Names the worker that runs this line: host, process and thread, so any variant can report
+    per-worker busy time the same way."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
+
+
+@dataclass
+class RunContext:
+    workers: int
+    phases: Phases = field(default_factory=Phases)
+    # Variant options from the command line: `master` (spark), `scheduler_file` (dask).
+    options: dict = field(default_factory=dict)
+    # Seconds each worker spent inside the kernel: the load-balance picture.
+    busy: dict[str, float] = field(default_factory=dict)
+    # Versions of the framework the variant used, for provenance.
+    framework: dict[str, str] = field(default_factory=dict)
+    # Host names of every worker that took part (MPI ranks, Dask workers, Spark executors).
+    hosts: set[str] = field(default_factory=set)
+    # False on MPI ranks other than 0: they compute but do not write.
+    is_root: bool = True
+
+    def add_busy(self, worker: str, seconds: float) -> None:
+        self.busy[worker] = self.busy.get(worker, 0.0) + seconds
+        self.hosts.add(worker.split(":", 1)[0])

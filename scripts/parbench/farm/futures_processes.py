@@ -1,0 +1,19 @@
+"""concurrent.futures with processes: a ProcessPoolExecutor runs one future per task in worker
+processes; each task and its partial result travel pickled."""
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+from parbench.context import RunContext
+from parbench.farm.futures_pool import run_on
+from parbench.farm.job import Job
+
+
+def process_pool(workers, warm_up):
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("fork"), initializer=warm_up
+    )
+
+
+def run(job: Job, ctx: RunContext) -> dict:
+    return run_on(process_pool, job, ctx)

@@ -1,0 +1,16 @@
+"""concurrent.futures with threads: a ThreadPoolExecutor runs one future per task. Like
+`threads`, it only runs in parallel while the kernel releases the GIL."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from parbench.context import RunContext
+from parbench.farm.futures_pool import run_on
+from parbench.farm.job import Job
+
+
+def thread_pool(workers, warm_up):
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="future", initializer=warm_up)
+
+
+def run(job: Job, ctx: RunContext) -> dict:
+    return run_on(thread_pool, job, ctx)

@@ -1,0 +1,63 @@
+"""The job every task-farm variant runs: a problem, its parameters and a kernel, picklable so
+that it can travel to worker processes, Dask workers and Spark executors."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from parbench.context import RunContext, worker_name
+from parbench.problems.base import TaskFarmProblem
+
+
+@dataclass(frozen=True)
+class Done:
+    """One finished task: its position, its partial result, who computed it and how long it took."""
+
+    index: int
+    partial: np.ndarray
+    worker: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Job:
+    problem: TaskFarmProblem
+    params: dict
+    kernel: str
+
+    def tasks(self) -> list[tuple[int, object]]:
+        """The tasks, numbered so that results can be put back in order however they arrive."""
+        return list(enumerate(self.problem.tasks(self.params)))
+
+    def run_task(self, numbered_task: tuple[int, object]) -> Done:
+        index, task = numbered_task
+        began = time.perf_counter()
+        partial = self.problem.compute(task, self.params, self.kernel)
+        return Done(index, partial, worker_name(), time.perf_counter() - began)
+
+    def run_tasks(self, numbered_tasks) -> list[Done]:
+        return [self.run_task(t) for t in numbered_tasks]
+
+    def warm_up(self, *_ignored) -> str:
+        """Loads the kernel (numba compiles or reads its cache); returns the worker's name."""
+        self.problem.warm_up(self.kernel)
+        return worker_name()
+
+    def finish(self, done: list[Done], ctx: RunContext) -> dict:
+        """Records each worker's busy time and combines the partials in task order."""
+        expected = len(self.problem.tasks(self.params))
+        if sorted(d.index for d in done) != list(range(expected)):
+            raise RuntimeError(f"{len(done)} task results came back for {expected} tasks")
+        for d in done:
+            ctx.add_busy(d.worker, d.seconds)
+        ordered = sorted(done, key=lambda d: d.index)
+        return self.problem.combine(self.params, [d.partial for d in ordered])
+
+
+def deal(items: list, hands: int) -> list[list]:
+    """Deals items round-robin into `hands` lists: a static split that still spreads neighbouring
+    (similarly expensive) tasks over every worker."""
+    return [items[h::hands] for h in range(hands)]

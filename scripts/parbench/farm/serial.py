@@ -1,0 +1,15 @@
+"""Serial: every task in turn, in one thread. The reference every other variant must match."""
+
+from parbench.context import RunContext
+from parbench.farm.job import Job
+
+
+def run(job: Job, ctx: RunContext) -> dict:
+    with ctx.phases.phase("startup"):
+        job.warm_up()
+    with ctx.phases.phase("distribute"):
+        tasks = job.tasks()
+    with ctx.phases.phase("compute"):
+        done = job.run_tasks(tasks)
+    with ctx.phases.phase("gather"):
+        return job.finish(done, ctx)

@@ -1,0 +1,26 @@
+"""PySpark: the tasks are dealt round-robin into one RDD partition per worker; each Spark task
+runs its partition's list of tasks in a Python worker and the driver collects the partials.
+By default `local[N]`; with `--master URL`, a standalone cluster."""
+
+from parbench.context import RunContext
+from parbench.farm.job import Job, deal
+
+
+def run(job: Job, ctx: RunContext, session=None) -> dict:
+    from parbench.frameworks import spark_session
+
+    with ctx.phases.phase("startup"):
+        spark = spark_session.connect(ctx, session)
+        context = spark.session.sparkContext
+        context.parallelize(range(ctx.workers), ctx.workers).map(job.warm_up).collect()
+    try:
+        with ctx.phases.phase("distribute"):
+            hands = deal(job.tasks(), ctx.workers)
+            rdd = context.parallelize(hands, len(hands)).flatMap(job.run_tasks)
+        with ctx.phases.phase("compute"):
+            done = rdd.collect()
+        with ctx.phases.phase("gather"):
+            return job.finish(done, ctx)
+    finally:
+        with ctx.phases.phase("teardown"):
+            spark.close()

@@ -1,0 +1,43 @@
+"""threading: N threads pull tasks from one shared queue until it is empty (dynamic balancing).
+
+Threads share the interpreter, so they only run in parallel while the kernel releases the GIL:
+NumPy does inside its loops, numba does with `nogil=True`, plain Python never does.
+"""
+
+import queue
+import threading
+
+from parbench.context import RunContext
+from parbench.farm.job import Job
+
+
+def run(job: Job, ctx: RunContext) -> dict:
+    with ctx.phases.phase("startup"):
+        job.warm_up()
+    with ctx.phases.phase("distribute"):
+        todo = queue.SimpleQueue()
+        for task in job.tasks():
+            todo.put(task)
+    done, failures = [], []
+
+    def work():
+        try:
+            while True:
+                try:
+                    task = todo.get_nowait()
+                except queue.Empty:
+                    return
+                done.append(job.run_task(task))  # list.append is atomic: no lock needed
+        except BaseException as error:  # re-raised in the main thread below
+            failures.append(error)
+
+    with ctx.phases.phase("compute"):
+        threads = [threading.Thread(target=work, name=f"thread{i}") for i in range(ctx.workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    with ctx.phases.phase("gather"):
+        return job.finish(done, ctx)

@@ -1,0 +1,57 @@
+"""A Spark session for one run: `local[N]` by default, a standalone cluster through `--master`,
+or a session a test hands in."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from parbench.context import RunContext
+
+
+@dataclass
+class SparkRun:
+    session: object
+    owned: bool = True
+
+    def close(self) -> None:
+        if self.owned:
+            self.session.stop()
+
+
+def builder(master: str, cores: int):
+    """A session builder with parbench's settings; tests use it for their shared session too."""
+    from pyspark.sql import SparkSession
+
+    # Executors must run this interpreter: it is the one with parbench and its kernels installed.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    build = (
+        SparkSession.builder.master(master)
+        .appName("parbench")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(cores))
+        .config("spark.cores.max", str(cores))  # standalone: take only the cores asked for
+        .config("spark.executor.cores", "1")
+    )
+    if master.startswith("local"):
+        # A laptop or a compute node without DNS for its own name: keep the driver on loopback.
+        build = build.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
+    return build
+
+
+def connect(ctx: RunContext, session=None) -> SparkRun:
+    import pyspark
+
+    if session is None:
+        master = ctx.options.get("master") or f"local[{ctx.workers}]"
+        run = SparkRun(builder(master, ctx.workers).getOrCreate())
+        run.session.sparkContext.setLogLevel("ERROR")
+    else:
+        run = SparkRun(session, owned=False)
+    ctx.framework.update(pyspark=pyspark.__version__, spark=run.session.version)
+    return run

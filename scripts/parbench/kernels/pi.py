@@ -1,0 +1,54 @@
+"""Monte Carlo pi: count random points of the unit square that fall inside the quarter circle.
+
+The random stream belongs to the chunk, not to the worker: chunk i draws from
+`SeedSequence(seed, spawn_key=(i,))`, the i-th child `SeedSequence(seed).spawn()` would give, in
+fixed blocks of x then y. So any variant, with any number of workers, counts the same points.
+The flavours differ only in how they count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from parbench.kernels.jit import njit
+
+BLOCK = 1 << 16  # points drawn at a time: bounded memory, identical stream for every flavour
+
+
+def points(seed: int, chunk: int, samples: int):
+    """Yields (x, y) arrays of the chunk's points, BLOCK at a time."""
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(chunk,))))
+    for start in range(0, samples, BLOCK):
+        size = min(BLOCK, samples - start)
+        yield rng.random(size), rng.random(size)
+
+
+def hits_python(seed: int, chunk: int, samples: int) -> int:
+    """Plain Python loop over the points: holds the GIL."""
+    hits = 0
+    for x, y in points(seed, chunk, samples):
+        for a, b in zip(x.tolist(), y.tolist()):
+            if a * a + b * b <= 1.0:
+                hits += 1
+    return hits
+
+
+def hits_numpy(seed: int, chunk: int, samples: int) -> int:
+    return sum(int(np.count_nonzero(x * x + y * y <= 1.0)) for x, y in points(seed, chunk, samples))
+
+
+def _count_inside(x, y):
+    hits = 0
+    for k in range(len(x)):
+        if x[k] * x[k] + y[k] * y[k] <= 1.0:
+            hits += 1
+    return hits
+
+
+def hits_numba(seed: int, chunk: int, samples: int) -> int:
+    """Counting compiled without the GIL; NumPy's generator also releases it while it fills."""
+    count = njit(_count_inside)
+    return sum(int(count(x, y)) for x, y in points(seed, chunk, samples))
+
+
+HITS = {"python": hits_python, "numpy": hits_numpy, "numba": hits_numba}

@@ -1,0 +1,20 @@
+"""Is this process one of several MPI ranks started by a launcher (mpiexec, srun)?"""
+
+import os
+
+# Variables that mpiexec (MPICH's Hydra, Open MPI) or srun's PMI plugins give every rank.
+LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMI_FD", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE")
+RANK_VARIABLES = ("PMI_RANK", "PMIX_RANK", "OMPI_COMM_WORLD_RANK", "SLURM_PROCID")
+
+
+def started_by_mpi_launcher() -> bool:
+    return any(name in os.environ for name in LAUNCHER_VARIABLES)
+
+
+def launcher_rank() -> int:
+    """This process's rank as the launcher numbered it (0 when not launched), known without
+    starting MPI: only rank 0 reports errors, so a failed start prints one line, not N."""
+    for name in RANK_VARIABLES:
+        if os.environ.get(name, "").isdigit():
+            return int(os.environ[name])
+    return 0

@@ -1,0 +1,39 @@
+"""Declared problem parameters: one list feeds the CLI options, validation and provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parbench.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Param:
+    """One problem parameter, e.g. `--width`."""
+
+    name: str
+    type: type
+    default: object
+    help: str
+    minimum: float | None = None
+    # Parameters that only tune how work is cut up; they never change the result, so
+    # verification against a reference ignores them.
+    tuning: bool = False
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def check(self, value):
+        if self.minimum is not None and value < self.minimum:
+            raise UsageError(self.option, f"must be >= {self.minimum}, got {value}")
+        return value
+
+
+def validate(params: tuple[Param, ...], values: dict) -> dict:
+    """Checks every declared parameter's bounds; returns the values in declaration order."""
+    return {p.name: p.check(values[p.name]) for p in params}
+
+
+# Options every problem takes besides its own.
+COMMON_PARAMS = (Param("seed", int, 20261124, "seed of every random draw", minimum=0),)

@@ -1,0 +1,1 @@
+"""The problems parbench measures. Each module defines one problem; `parbench.registry` lists them."""

@@ -1,0 +1,83 @@
+"""The one list of problems, variants and kernels. The CLI, the workflow's config schema and the
+tests all read it, so adding a variant or problem is one change here (plus its module)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from parbench.errors import UsageError
+from parbench.params import COMMON_PARAMS, Param
+from parbench.problems.base import Problem
+from parbench.problems.mandelbrot import Mandelbrot
+from parbench.problems.pi import Pi
+
+KERNELS = ("python", "numpy", "numba")
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    module: str  # module name inside a problem's variants package
+    summary: str
+    # How it is launched: "python" (a plain process), or "mpi" (under mpiexec or srun).
+    launcher: str = "python"
+
+
+VARIANTS = {
+    v.name: v
+    for v in (
+        Variant("serial", "serial", "one process, one thread: the baseline"),
+        Variant("threads", "threads", "threading: worker threads sharing one interpreter"),
+        Variant("processes", "processes", "multiprocessing: a Pool of worker processes"),
+        Variant("futures-threads", "futures_threads", "concurrent.futures ThreadPoolExecutor"),
+        Variant("futures-processes", "futures_processes", "concurrent.futures ProcessPoolExecutor"),
+        Variant("mpi", "mpi", "mpi4py: ranks started by mpiexec or srun", launcher="mpi"),
+        Variant("dask", "dask", "dask.distributed: a LocalCluster, or a cluster's scheduler file"),
+        Variant("spark", "spark", "PySpark: local[N], or a standalone cluster's master URL"),
+    )
+}
+
+PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi())}
+
+
+def problem(name: str) -> Problem:
+    try:
+        return PROBLEMS[name]
+    except KeyError:
+        raise UsageError("PROBLEM", f"unknown problem {name!r}; choose from {', '.join(PROBLEMS)}")
+
+
+def variant(name: str) -> Variant:
+    try:
+        return VARIANTS[name]
+    except KeyError:
+        raise UsageError("VARIANT", f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
+
+
+def all_params(prob: Problem) -> tuple[Param, ...]:
+    return prob.params + COMMON_PARAMS
+
+
+def variant_module(prob: Problem, variant_name: str):
+    """The module that runs `variant_name` on `prob`: it has `run(job, ctx)`."""
+    return importlib.import_module(f"{prob.variants_package}.{variant(variant_name).module}")
+
+
+def describe() -> dict:
+    """The registry as plain data (for `parbench list`, the workflow and its config schema)."""
+    return {
+        "problems": {
+            p.name: {
+                "summary": p.summary,
+                "kernels": list(p.kernels),
+                "default_kernel": p.default_kernel,
+                "params": {
+                    q.name: {"type": q.type.__name__, "default": q.default, "minimum": q.minimum, "tuning": q.tuning}
+                    for q in all_params(p)
+                },
+            }
+            for p in PROBLEMS.values()
+        },
+        "variants": {v.name: {"summary": v.summary, "launcher": v.launcher} for v in VARIANTS.values()},
+    }

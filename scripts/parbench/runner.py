@@ -1,0 +1,96 @@
+"""One run: check every input, run the variant, write the result and the timing record."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parbench import launch, output, provenance, registry
+from parbench.context import RunContext
+from parbench.errors import UsageError
+
+
+@dataclass
+class RunRequest:
+    problem: str
+    variant: str
+    out: Path
+    params: dict
+    kernel: str | None = None
+    workers: int | None = None
+    timing_log: Path | None = None
+    force: bool = False
+    options: dict = field(default_factory=dict)  # master, scheduler_file
+
+
+def check(request: RunRequest):
+    """Every check that can fail on the user's input, before any work or any writing."""
+    problem = registry.problem(request.problem)
+    variant = registry.variant(request.variant)
+    kernel = request.kernel or problem.default_kernel
+    if kernel not in problem.kernels:
+        raise UsageError("--kernel", f"unknown kernel {kernel!r}; choose from {', '.join(problem.kernels)}")
+    if request.workers is not None and request.workers < 1:
+        raise UsageError("--workers", f"must be >= 1, got {request.workers}")
+    if variant.name == "serial" and (request.workers or 1) != 1:
+        raise UsageError("--workers", f"the serial variant runs on 1 worker, got {request.workers}")
+    if variant.launcher == "mpi" and not launch.started_by_mpi_launcher():
+        raise UsageError("VARIANT", "mpi must be started by a launcher: mpiexec -n N parbench run ...")
+    params = problem.check(request.params)
+    output.check_output_path(request.out, "--out", request.force)
+    if request.timing_log is not None:
+        output.check_log_path(request.timing_log, "--timing-log")
+    return problem, variant, kernel, params
+
+
+def execute(request: RunRequest, **handles) -> dict | None:
+    """Runs the request; `handles` hand a running Dask client or Spark session to the variant
+    (tests reuse one). Returns the timing record (None on MPI ranks other than 0)."""
+    problem, variant, kernel, params = check(request)
+    workers = request.workers or 1
+    if variant.launcher == "mpi":
+        workers = mpi_workers(request.workers)
+    problem.check_for_workers(params, workers)
+    module = registry.variant_module(problem, variant.name)
+    ctx = RunContext(workers=workers, options=request.options)
+    started = provenance.utc_now()
+    result = module.run(problem.job(params, kernel), ctx, **handles)
+    if result is None:  # an MPI rank other than 0: rank 0 writes
+        return None
+    if variant.launcher == "mpi":
+        ctx.framework.update(module.framework_versions())
+    record = {
+        "problem": problem.name,
+        "variant": variant.name,
+        "kernel": kernel,
+        "workers": workers,
+        "seed": params["seed"],
+        "params": params,
+        "output": str(request.out),
+        "command": " ".join(sys.argv),
+        "start_utc": started,
+        "hosts": sorted(ctx.hosts),
+        "git_commit": provenance.git_commit(),
+        "versions": provenance.versions(kernel),
+        "framework": ctx.framework,
+        "machine": provenance.machine(),
+        "slurm": provenance.slurm(),
+        "summary": problem.summary_attrs(result),
+        "worker_busy": ctx.busy,
+    }
+    output.remove_stale_temporaries(Path(request.out))
+    record["end_utc"] = provenance.utc_now()
+    output.write_result(request.out, record, result, ctx.phases)
+    if request.timing_log is not None:
+        output.append_timing_log(request.timing_log, record)
+    return record
+
+
+def mpi_workers(asked: int | None) -> int:
+    from mpi4py import MPI
+
+    size = MPI.COMM_WORLD.Get_size()
+    if asked is not None and asked != size:
+        raise UsageError("--workers", f"is {asked} but the launcher started {size} ranks")
+    return size

@@ -1,0 +1,29 @@
+"""Compare a result with the serial reference: same problem, same parameters, same answer."""
+
+from __future__ import annotations
+
+from parbench import output, registry
+from parbench.params import COMMON_PARAMS
+
+
+class Mismatch(Exception):
+    """The result differs from the reference; the message names the first difference."""
+
+
+def verify(result_path, reference_path) -> dict:
+    """Raises Mismatch (or UsageError for a missing or corrupt file); returns the result's record."""
+    record, result = output.read_result(result_path, "RESULT")
+    reference_record, reference = output.read_result(reference_path, "REFERENCE")
+    if record["problem"] != reference_record["problem"]:
+        raise Mismatch(f"problem {record['problem']!r} differs from the reference's {reference_record['problem']!r}")
+    problem = registry.problem(record["problem"])
+    for param in problem.params + COMMON_PARAMS:
+        if param.tuning:
+            continue
+        got, want = record["params"].get(param.name), reference_record["params"].get(param.name)
+        if got != want:
+            raise Mismatch(f"parameter {param.option} is {got!r} but the reference has {want!r}")
+    difference = problem.compare(result, reference)
+    if difference:
+        raise Mismatch(difference)
+    return record

@@ -1,0 +1,81 @@
+"""Shared test helpers: run the CLI, launch real MPI ranks, share one Dask cluster and one Spark
+session per test module (starting them is the slow part on 2 cores)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from parbench.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MPIEXEC = shutil.which("mpiexec", path=str(BIN)) or shutil.which("mpiexec")
+
+
+def parbench_command(*args: str) -> list[str]:
+    return [str(BIN / "parbench"), *map(str, args)]
+
+
+def run_parbench(*args, check=True, timeout=300) -> subprocess.CompletedProcess:
+    """`parbench ARGS` in a child process, as a user would run it."""
+    done = subprocess.run(parbench_command(*args), capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"parbench {' '.join(map(str, args))} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def run_mpi(ranks: int, *args, check=True, timeout=300) -> subprocess.CompletedProcess:
+    """`mpiexec -n RANKS parbench ARGS`: real ranks through a real launcher."""
+    assert MPIEXEC, "mpiexec not found (pip's mpich wheel provides it)"
+    command = [MPIEXEC, "-n", str(ranks), *parbench_command(*args)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def run_in_process(*args) -> int:
+    """`parbench ARGS` in this process (fast: no interpreter start-up)."""
+    return main([str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """One real LocalCluster of 3 single-threaded worker processes per test module; runs pick
+    as many of its workers as they ask for."""
+    distributed = pytest.importorskip("distributed")
+    import logging
+
+    cluster = distributed.LocalCluster(
+        n_workers=3, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def spark_session():
+    """One real Spark JVM (local[3]) per test module."""
+    from parbench.frameworks import spark_session as spark
+
+    session = spark.builder("local[3]", 3).getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No MPI launcher or SLURM variables from the surrounding shell."""
+    for name in list(os.environ):
+        if name.startswith(("PMI_", "PMIX_", "OMPI_", "SLURM_")):
+            monkeypatch.delenv(name)
+    return monkeypatch
