@@ -25,9 +25,7 @@ def add_run_options(parser: argparse.ArgumentParser, problem) -> None:
     parser.add_argument("variant", metavar="VARIANT", help="one of: " + ", ".join(registry.VARIANTS))
     shared = parser.add_argument_group("every problem")
     shared.add_argument("--workers", type=int, help="workers (default 1; mpi: the number of ranks)")
-    shared.add_argument(
-        "--kernel", help=f"{' | '.join(problem.kernels)} (default {problem.default_kernel})"
-    )
+    shared.add_argument("--kernel", help=f"{' | '.join(problem.kernels)} (default {problem.default_kernel})")
     shared.add_argument("--out", type=Path, required=True, help="the HDF5 result file to write")
     shared.add_argument("--timing-log", type=Path, help="JSON-lines file to append the timing record to")
     shared.add_argument("--force", action="store_true", help="overwrite an existing --out")
@@ -37,7 +35,10 @@ def add_run_options(parser: argparse.ArgumentParser, problem) -> None:
     for param in problem.params + COMMON_PARAMS:
         group = shared if param in COMMON_PARAMS else own
         group.add_argument(
-            param.option, type=param.type, default=param.default, help=f"{param.help} (default {param.default})"
+            param.option,
+            type=param.type,
+            default=param.default,
+            help=f"{param.help} (default {param.default})",
         )
 
 
@@ -93,7 +94,8 @@ def verify_command(args) -> int:
     except Mismatch as mismatch:
         print(f"parbench: MISMATCH {args.result} vs {args.reference}: {mismatch}", file=sys.stderr)
         return 1
-    print(f"OK {args.result} ({record['variant']}, {record['kernel']}, {record['workers']} workers) matches {args.reference}")
+    run = f"{record['variant']}, {record['kernel']}, {record['workers']} workers"
+    print(f"OK {args.result} ({run}) matches {args.reference}")
     return 0
 
 

@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from parbench.timing import Phases
 
@@ -28,8 +29,8 @@ class RunContext:
     framework: dict[str, str] = field(default_factory=dict)
     # Host names of every worker that took part (MPI ranks, Dask workers, Spark executors).
     hosts: set[str] = field(default_factory=set)
-    # False on MPI ranks other than 0: they compute but do not write.
-    is_root: bool = True
+    # The result file the run will write (checkpoints live beside it).
+    out: Path | None = None
 
     def add_busy(self, worker: str, seconds: float) -> None:
         self.busy[worker] = self.busy.get(worker, 0.0) + seconds

@@ -82,7 +82,7 @@ def read_result(path, argument: str) -> tuple[dict, dict[str, np.ndarray]]:
                     record[key] = {k: _plain(v) for k, v in f[key].attrs.items()}
             record["phases"] = {k: float(v) for k, v in f["timing"].attrs.items()}
             names = [n.decode() if isinstance(n, bytes) else n for n in f["timing/worker_names"][()]]
-            record["worker_busy"] = dict(zip(names, f["timing/worker_busy"][()].tolist()))
+            record["worker_busy"] = dict(zip(names, f["timing/worker_busy"][()].tolist(), strict=False))
             result = {name: dataset[()] for name, dataset in f["result"].items()}
     except UsageError:
         raise
@@ -138,4 +138,3 @@ def check_log_path(path, argument: str) -> Path:
     if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
         raise UsageError(argument, f"folder {folder} is not writable")
     return path
-

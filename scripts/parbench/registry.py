@@ -45,14 +45,14 @@ def problem(name: str) -> Problem:
     try:
         return PROBLEMS[name]
     except KeyError:
-        raise UsageError("PROBLEM", f"unknown problem {name!r}; choose from {', '.join(PROBLEMS)}")
+        raise UsageError("PROBLEM", f"unknown problem {name!r}; choose from {', '.join(PROBLEMS)}") from None
 
 
 def variant(name: str) -> Variant:
     try:
         return VARIANTS[name]
     except KeyError:
-        raise UsageError("VARIANT", f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}")
+        raise UsageError("VARIANT", f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}") from None
 
 
 def all_params(prob: Problem) -> tuple[Param, ...]:
@@ -73,7 +73,12 @@ def describe() -> dict:
                 "kernels": list(p.kernels),
                 "default_kernel": p.default_kernel,
                 "params": {
-                    q.name: {"type": q.type.__name__, "default": q.default, "minimum": q.minimum, "tuning": q.tuning}
+                    q.name: {
+                        "type": q.type.__name__,
+                        "default": q.default,
+                        "minimum": q.minimum,
+                        "tuning": q.tuning,
+                    }
                     for q in all_params(p)
                 },
             }

@@ -53,7 +53,7 @@ def execute(request: RunRequest, **handles) -> dict | None:
         workers = mpi_workers(request.workers)
     problem.check_for_workers(params, workers)
     module = registry.variant_module(problem, variant.name)
-    ctx = RunContext(workers=workers, options=request.options)
+    ctx = RunContext(workers=workers, options=request.options, out=Path(request.out))
     started = provenance.utc_now()
     result = module.run(problem.job(params, kernel), ctx, **handles)
     if result is None:  # an MPI rank other than 0: rank 0 writes

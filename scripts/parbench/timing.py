@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 
-# The phases every run reports, in the order they happen. `total` is the wall time of the whole run.
-PHASES = ("startup", "distribute", "compute", "gather", "write", "teardown")
+# The phases every run reports. `communicate` is gathering results and exchanging data between
+# workers (halo exchange, shuffles); `total` is the wall time of the whole run.
+PHASES = ("startup", "distribute", "compute", "communicate", "write", "teardown")
 
 
 class Phases:

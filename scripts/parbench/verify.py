@@ -15,7 +15,9 @@ def verify(result_path, reference_path) -> dict:
     record, result = output.read_result(result_path, "RESULT")
     reference_record, reference = output.read_result(reference_path, "REFERENCE")
     if record["problem"] != reference_record["problem"]:
-        raise Mismatch(f"problem {record['problem']!r} differs from the reference's {reference_record['problem']!r}")
+        raise Mismatch(
+            f"problem {record['problem']!r} differs from the reference's {reference_record['problem']!r}"
+        )
     problem = registry.problem(record["problem"])
     for param in problem.params + COMMON_PARAMS:
         if param.tuning:

@@ -21,7 +21,7 @@ def run(job: Job, ctx: RunContext, client=None) -> dict:
             )
         with ctx.phases.phase("compute"):
             done = session.client.gather(futures)
-        with ctx.phases.phase("gather"):
+        with ctx.phases.phase("communicate"):
             return job.finish(done, ctx)
     finally:
         with ctx.phases.phase("teardown"):

@@ -16,7 +16,7 @@ def run_on(make_executor, job: Job, ctx: RunContext) -> dict:
             futures = [executor.submit(job.run_task, task) for task in job.tasks()]
         with ctx.phases.phase("compute"):
             done = [future.result() for future in as_completed(futures)]
-        with ctx.phases.phase("gather"):
+        with ctx.phases.phase("communicate"):
             return job.finish(done, ctx)
     finally:
         with ctx.phases.phase("teardown"):

@@ -21,7 +21,7 @@ def run(job: Job, ctx: RunContext) -> dict | None:
     with ctx.phases.phase("compute"):
         mine = job.run_tasks(shares[rank])
         comm.Barrier()  # the compute phase ends when the slowest rank is done
-    with ctx.phases.phase("gather"):
+    with ctx.phases.phase("communicate"):
         partials = gather_partials(comm, job, shares, mine)
         timings = comm.gather([(d.index, d.worker, d.seconds) for d in mine], root=0)
         if rank != 0:

@@ -17,7 +17,7 @@ def run(job: Job, ctx: RunContext) -> dict:
             tasks = job.tasks()
         with ctx.phases.phase("compute"):
             done = list(pool.imap_unordered(job.run_task, tasks, chunksize=1))
-        with ctx.phases.phase("gather"):
+        with ctx.phases.phase("communicate"):
             return job.finish(done, ctx)
     finally:
         with ctx.phases.phase("teardown"):

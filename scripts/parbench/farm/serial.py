@@ -11,5 +11,5 @@ def run(job: Job, ctx: RunContext) -> dict:
         tasks = job.tasks()
     with ctx.phases.phase("compute"):
         done = job.run_tasks(tasks)
-    with ctx.phases.phase("gather"):
+    with ctx.phases.phase("communicate"):
         return job.finish(done, ctx)

@@ -19,7 +19,7 @@ def run(job: Job, ctx: RunContext, session=None) -> dict:
             rdd = context.parallelize(hands, len(hands)).flatMap(job.run_tasks)
         with ctx.phases.phase("compute"):
             done = rdd.collect()
-        with ctx.phases.phase("gather"):
+        with ctx.phases.phase("communicate"):
             return job.finish(done, ctx)
     finally:
         with ctx.phases.phase("teardown"):

@@ -39,5 +39,5 @@ def run(job: Job, ctx: RunContext) -> dict:
             thread.join()
     if failures:
         raise failures[0]
-    with ctx.phases.phase("gather"):
+    with ctx.phases.phase("communicate"):
         return job.finish(done, ctx)

@@ -38,9 +38,7 @@ def builder(master: str, cores: int):
     )
     if master.startswith("local"):
         # A laptop or a compute node without DNS for its own name: keep the driver on loopback.
-        build = build.config("spark.driver.host", "127.0.0.1").config(
-            "spark.driver.bindAddress", "127.0.0.1"
-        )
+        build = build.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
     return build
 
 

@@ -27,7 +27,7 @@ def hits_python(seed: int, chunk: int, samples: int) -> int:
     """Plain Python loop over the points: holds the GIL."""
     hits = 0
     for x, y in points(seed, chunk, samples):
-        for a, b in zip(x.tolist(), y.tolist()):
+        for a, b in zip(x.tolist(), y.tolist(), strict=False):
             if a * a + b * b <= 1.0:
                 hits += 1
     return hits
