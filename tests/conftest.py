@@ -79,3 +79,11 @@ def clean_env(monkeypatch):
         if name.startswith(("PMI_", "PMIX_", "OMPI_", "SLURM_")):
             monkeypatch.delenv(name)
     return monkeypatch
+
+
+@pytest.fixture(scope="session")
+def references(tmp_path_factory):
+    """Serial reference results of the task-farm problems, shared by every variant test."""
+    from farm_cases import References
+
+    return References(tmp_path_factory.mktemp("references"))

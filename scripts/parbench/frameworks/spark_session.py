@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 
 from parbench.context import RunContext
@@ -22,6 +23,8 @@ class SparkRun:
 
 def builder(master: str, cores: int):
     """A session builder with parbench's settings; tests use it for their shared session too."""
+    # pyspark 4.3 warns that pandas 3 is not fully supported; parbench uses no pandas-on-Spark.
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     from pyspark.sql import SparkSession
 
     # Executors must run this interpreter: it is the one with parbench and its kernels installed.

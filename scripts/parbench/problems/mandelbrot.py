@@ -27,7 +27,7 @@ class Mandelbrot(TaskFarmProblem):
         Param("xmax", float, 0.5, "right edge of the region (real part)"),
         Param("ymin", float, -1.25, "bottom edge of the region (imaginary part)"),
         Param("ymax", float, 1.25, "top edge of the region (imaginary part)"),
-        Param("rows_per_task", int, 8, "rows per task: the unit of load balancing", 1, True),
+        Param("rows_per_task", int, 16, "rows per task: the unit of load balancing", 1, True),
     )
 
     def check(self, values):

