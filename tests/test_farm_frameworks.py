@@ -2,6 +2,7 @@
 1, 2 and 3 workers, verified against serial. One cluster and one session serve the module."""
 
 import pytest
+
 from farm_cases import KERNELS, SIZES, WORKERS, run
 
 

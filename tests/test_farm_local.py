@@ -2,6 +2,7 @@
 kernel, with 1, 2 and 3 workers, verified against serial."""
 
 import pytest
+
 from farm_cases import KERNELS, SIZES, WORKERS, run
 
 LOCAL_VARIANTS = ("threads", "processes", "futures-threads", "futures-processes")

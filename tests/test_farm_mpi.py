@@ -2,6 +2,7 @@
 and 3 ranks, verified against serial."""
 
 import pytest
+
 from conftest import run_mpi, run_parbench
 from farm_cases import KERNELS, SIZES, WORKERS, option_args
 
