@@ -1,0 +1,131 @@
+"""The HDF5 result and the timing log: provenance, timing, atomic writes, verification."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import h5py
+import numpy as np
+
+from conftest import parbench_command, run_parbench
+from parbench.output import read_result
+from parbench.timing import PHASES
+
+
+def test_provenance_and_timing_are_complete(tmp_path):
+    out, log = tmp_path / "r.h5", tmp_path / "t.jsonl"
+    env = {**os.environ, "SLURM_JOB_ID": "4242", "SLURM_JOB_NODELIST": "n[1-2]"}
+    # Big enough that both workers get tasks.
+    args = ["run", "mandelbrot", "processes", "--workers", "2", "--kernel", "numba", "--seed", "7"]
+    size = ["--width", "370", "--height", "290", "--maxiter", "600", "--rows-per-task", "2"]
+    subprocess.run(
+        parbench_command(*args, *size, "--out", out, "--timing-log", log),
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    record, result = read_result(out, "out")
+    assert (record["problem"], record["variant"], record["kernel"], record["workers"]) == (
+        "mandelbrot",
+        "processes",
+        "numba",
+        2,
+    )
+    assert record["params"]["width"] == 370 and record["params"]["maxiter"] == 600 and record["seed"] == 7
+    assert set(record["versions"]) >= {"python", "numpy", "h5py", "numba", "parbench"}
+    assert record["slurm"] == {"job_id": "4242", "nodelist": "n[1-2]"}
+    assert record["machine"]["host"] and json.loads(record["hosts"]) == [record["machine"]["host"]]
+    assert len(record["git_commit"]) >= 7
+    assert record["start_utc"] < record["end_utc"]
+    phases = record["phases"]
+    assert set(phases) == {*PHASES, "total"}
+    assert all(seconds >= 0 for seconds in phases.values())
+    assert phases["compute"] > 0 and phases["write"] > 0
+    assert sum(v for k, v in phases.items() if k != "total") <= phases["total"]
+    busy = record["worker_busy"]
+    assert len(busy) == 2 and all(0 < s <= phases["compute"] for s in busy.values())
+    assert result["counts"].shape == (290, 370) and record["summary"]["iterations"] == result["counts"].sum()
+    # The timing log holds the same record as one JSON line.
+    (line,) = log.read_text().splitlines()
+    logged = json.loads(line)
+    assert logged["phases"] == phases and logged["worker_busy"] == busy and logged["output"] == str(out)
+
+
+def test_timing_log_appends_one_line_per_run(tmp_path):
+    log = tmp_path / "t.jsonl"
+    for variant in ("serial", "threads"):
+        run_parbench(
+            "run",
+            "pi",
+            variant,
+            "--samples",
+            "5000",
+            "--out",
+            tmp_path / f"{variant}.h5",
+            "--timing-log",
+            log,
+        )
+    assert [json.loads(line)["variant"] for line in log.read_text().splitlines()] == ["serial", "threads"]
+
+
+def test_a_killed_run_leaves_no_result(tmp_path):
+    out = tmp_path / "r.h5"
+    # Pure Python on a big grid: many seconds of compute, killed in the middle of it.
+    args = ["run", "mandelbrot", "threads", "--kernel", "python", "--width", "2000", "--height", "2000"]
+    child = subprocess.Popen(parbench_command(*args, "--out", out), stderr=subprocess.PIPE)
+    time.sleep(2.5)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert not out.exists()
+    assert not any(p.name.startswith("r.h5") for p in tmp_path.iterdir())
+    # The next run of the same output finishes and clears what the killed one left behind.
+    run_parbench("run", "mandelbrot", "serial", "--width", "16", "--height", "16", "--out", out)
+    assert [p.name for p in tmp_path.iterdir()] == ["r.h5"]
+
+
+def test_verify_names_the_first_difference(tmp_path, references):
+    tampered = tmp_path / "tampered.h5"
+    tampered.write_bytes(references("mandelbrot", "numpy").read_bytes())
+    with h5py.File(tampered, "r+") as f:
+        counts = f["result/counts"][()]
+        counts[4, 9] += 1
+        counts[7, 1] += 1
+        f["result/counts"][...] = counts
+    done = run_parbench("verify", tampered, references("mandelbrot", "numpy"), check=False)
+    assert done.returncode == 1
+    assert "counts[4, 9]" in done.stderr and "2 of" in done.stderr
+    ok = run_parbench("verify", references("mandelbrot", "numpy"), references("mandelbrot", "numpy"))
+    assert ok.stdout.startswith("OK")
+
+
+def test_verify_refuses_different_parameters(tmp_path):
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    run_parbench("run", "pi", "serial", "--samples", "1000", "--seed", "1", "--out", a)
+    run_parbench("run", "pi", "threads", "--workers", "2", "--samples", "1000", "--seed", "2", "--out", b)
+    done = run_parbench("verify", b, a, check=False)
+    assert done.returncode == 1 and "--seed" in done.stderr
+
+
+def test_pi_hits_do_not_depend_on_worker_count_or_task_order(tmp_path):
+    """Seeds belong to chunks: any variant with any workers draws the same points."""
+    hits = set()
+    for variant, workers in (("serial", 1), ("threads", 3), ("futures-processes", 2)):
+        out = tmp_path / f"{variant}.h5"
+        run_parbench(
+            "run",
+            "pi",
+            variant,
+            "--workers",
+            workers,
+            "--samples",
+            "50000",
+            "--chunk-size",
+            "7000",
+            "--out",
+            out,
+        )
+        hits.add(int(read_result(out, "out")[1]["hits"]))
+    assert len(hits) == 1
+    assert np.isclose(4 * hits.pop() / 50000, np.pi, atol=0.05)
