@@ -1,0 +1,173 @@
+"""Benchmark of the task-farm problems (issue 2): every variant and kernel at 1 and 2 workers.
+
+    python benchmarks/farm.py            # mandelbrot 2048x2048 maxiter 256, pi 10^8 samples
+    python benchmarks/farm.py --quick    # a small version, to check the script itself
+
+Each run is a real `parbench run` (MPI under mpiexec), timed inside the program. Figures are
+ratios within this one benchmark run (speed-up and efficiency over serial of the same kernel,
+overhead share of the wall time), because the machines are noisy. Targets from the issue are
+checked and printed at the end; the exit status is 1 if one is missed.
+The pure-Python kernel is run at a reduced size (stated in the table): at full size it would
+take hours, and its only point is the GIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
+KERNELS = ("python", "numpy", "numba")
+FULL = {
+    "mandelbrot": {"numpy": ["--width", "2048", "--height", "2048", "--maxiter", "256"]},
+    "pi": {"numpy": ["--samples", "100000000"]},
+}
+FULL["mandelbrot"]["numba"] = FULL["mandelbrot"]["numpy"]
+FULL["mandelbrot"]["python"] = [
+    "--width",
+    "256",
+    "--height",
+    "256",
+    "--maxiter",
+    "256",
+    "--rows-per-task",
+    "4",
+]
+FULL["pi"]["numba"] = FULL["pi"]["numpy"]
+FULL["pi"]["python"] = ["--samples", "4000000", "--chunk-size", "250000"]
+QUICK = {
+    "mandelbrot": dict.fromkeys(KERNELS, ["--width", "256", "--height", "256", "--maxiter", "128"]),
+    "pi": dict.fromkeys(KERNELS, ["--samples", "2000000", "--chunk-size", "250000"]),
+}
+# (problem, kernel, variants) whose compute-phase efficiency at 2 workers must reach 0.9.
+EFFICIENCY_TARGETS = [
+    (problem, "numpy", ("processes", "futures-processes", "mpi", "dask", "spark")) for problem in FULL
+] + [(problem, "numba", ("threads",)) for problem in FULL]
+THROUGHPUT_TARGETS = {"numpy": 100e6, "numba": 300e6}  # mandelbrot iterations/s on one core
+
+
+def run(problem, variant, kernel, workers, size, folder: Path) -> dict:
+    out = folder / f"{problem}-{variant}-{kernel}-{workers}.h5"
+    log = folder / "timing.jsonl"
+    command = [str(BIN / "parbench"), "run", problem, variant, "--kernel", kernel, "--out", str(out)]
+    command += ["--timing-log", str(log), "--force", *size]
+    if variant == "mpi":
+        command = [shutil.which("mpiexec", path=str(BIN)) or "mpiexec", "-n", str(workers), *command]
+    else:
+        command += ["--workers", str(workers)]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    record = json.loads(log.read_text().splitlines()[-1])
+    if variant != "serial":
+        reference = folder / f"{problem}-serial-{kernel}-1.h5"
+        subprocess.run(
+            [str(BIN / "parbench"), "verify", str(out), str(reference)], check=True, capture_output=True
+        )
+    return record
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes: checks the script, not the machine"
+    )
+    parser.add_argument("--problems", nargs="+", default=list(FULL), choices=list(FULL))
+    parser.add_argument("--kernels", nargs="+", default=list(KERNELS), choices=KERNELS)
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    rows, misses = [], []
+    with tempfile.TemporaryDirectory(prefix="parbench-bench-") as tmp:
+        folder = Path(tmp)
+        for problem in args.problems:
+            for kernel in args.kernels:
+                size = sizes[problem][kernel]
+                serial = run(problem, "serial", kernel, 1, size, folder)
+                for variant in VARIANTS:
+                    for workers in (1,) if variant == "serial" else (1, 2):
+                        record = (
+                            serial
+                            if variant == "serial"
+                            else run(problem, variant, kernel, workers, size, folder)
+                        )
+                        rows.append(figures(record, serial, size))
+                        print(format_row(rows[-1]), flush=True)
+    misses += check_targets(rows, quick=args.quick)
+    print()
+    print("GIL: threads with the python kernel at 2 workers reach a compute speed-up of", gil_speedups(rows))
+    print("     (about 1.0: the GIL runs one thread's Python at a time; numba's nogil kernel escapes it)")
+    print("\n".join(misses) if misses else "all targets met")
+    return 1 if misses and not args.quick else 0
+
+
+def figures(record: dict, serial: dict, size: list[str]) -> dict:
+    phases, reference = record["phases"], serial["phases"]
+    speedup = reference["compute"] / phases["compute"]
+    return {
+        "problem": record["problem"],
+        "variant": record["variant"],
+        "kernel": record["kernel"],
+        "workers": record["workers"],
+        "size": " ".join(size).replace("--", ""),
+        "wall": phases["total"],
+        "compute": phases["compute"],
+        "speedup": speedup,
+        "efficiency": speedup / record["workers"],
+        "wall_speedup": reference["total"] / phases["total"],
+        "overhead_share": 1 - phases["compute"] / phases["total"],
+        "iterations": record["summary"].get("iterations"),
+    }
+
+
+HEADER = f"{'problem':<10} {'variant':<18} {'kernel':<6} {'w':>2} {'wall s':>8} {'compute s':>9} "
+HEADER += f"{'speed-up':>8} {'effic.':>6} {'wall sp.':>8} {'overhead':>8}"
+
+
+def format_row(r: dict) -> str:
+    return (
+        f"{r['problem']:<10} {r['variant']:<18} {r['kernel']:<6} {r['workers']:>2} {r['wall']:>8.3f} "
+        f"{r['compute']:>9.3f} {r['speedup']:>8.2f} {r['efficiency']:>6.2f} {r['wall_speedup']:>8.2f} "
+        f"{r['overhead_share']:>8.0%}"
+    )
+
+
+def check_targets(rows: list[dict], quick: bool) -> list[str]:
+    misses = []
+    found = {(r["problem"], r["variant"], r["kernel"], r["workers"]): r for r in rows}
+    for problem, kernel, variants in EFFICIENCY_TARGETS:
+        for variant in variants:
+            r = found.get((problem, variant, kernel, 2))
+            if r and r["efficiency"] < 0.9:
+                efficiency = f"efficiency {r['efficiency']:.2f} < 0.9 at 2 workers"
+                misses.append(f"MISSED {problem} {variant} {kernel}: {efficiency}")
+    for kernel, target in THROUGHPUT_TARGETS.items():
+        r = found.get(("mandelbrot", "serial", kernel, 1))
+        if r and not quick:
+            rate = r["iterations"] / r["compute"]
+            rates = f"{rate / 1e6:.0f} M iterations/s (target {target / 1e6:.0f} M)"
+            print(f"mandelbrot {kernel} kernel, one core: {rates}")
+            if rate < target:
+                misses.append(
+                    f"MISSED mandelbrot {kernel} throughput {rate / 1e6:.0f} M/s < {target / 1e6:.0f} M/s"
+                )
+    return misses
+
+
+def gil_speedups(rows: list[dict]) -> str:
+    found = [
+        f"{r['problem']} {r['speedup']:.2f}"
+        for r in rows
+        if (r["variant"], r["kernel"], r["workers"]) == ("threads", "python", 2)
+    ]
+    return ", ".join(found) or "(python kernel not run)"
+
+
+if __name__ == "__main__":
+    print(HEADER)
+    sys.exit(main())
