@@ -45,7 +45,10 @@ def add_run_options(parser: argparse.ArgumentParser, problem) -> None:
 def build_parser() -> Parser:
     parser = Parser(prog="parbench", description=__doc__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
-    problems = "\n".join(f"  {p.name:<11} {p.summary}" for p in registry.PROBLEMS.values())
+    problems = "\n".join(
+        f"  {p.name:<11} {p.summary}\n{'':<14}options: {' '.join(q.option for q in p.params)}"
+        for p in registry.PROBLEMS.values()
+    )
     variants = "\n".join(f"  {v.name:<18} {v.summary}" for v in registry.VARIANTS.values())
     run = commands.add_parser(
         "run",
