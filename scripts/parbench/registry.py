@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS, Param
 from parbench.problems.base import Problem
+from parbench.problems.heat import Heat
 from parbench.problems.mandelbrot import Mandelbrot
 from parbench.problems.pi import Pi
 
@@ -38,7 +39,7 @@ VARIANTS = {
     )
 }
 
-PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi())}
+PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi(), Heat())}
 
 
 def problem(name: str) -> Problem:
