@@ -1,0 +1,72 @@
+"""`python -m parbench.launchers dask|spark --workers N [--nodes M] -- COMMAND ...`"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from parbench.launchers import allocation, dask_cluster, spark_cluster, steps
+
+CLUSTERS = {"dask": dask_cluster.cluster, "spark": spark_cluster.cluster}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m parbench.launchers",
+        description="Start a Dask or Spark cluster on the nodes of this SLURM allocation, run COMMAND "
+        "with the option that joins it appended (dask: --scheduler-file FILE, spark: --master URL), "
+        "then stop the cluster.",
+    )
+    parser.add_argument("framework", choices=sorted(CLUSTERS))
+    parser.add_argument("--workers", type=int, required=True, help="worker processes (one core each)")
+    parser.add_argument("--nodes", type=int, help="spread the workers over this many nodes (default: all)")
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=Path.cwd(),
+        help="a folder on a file system every node sees, for the scheduler file and logs (default: .)",
+    )
+    parser.usage = "%(prog)s {dask,spark} --workers N [--nodes M] [--scratch DIR] -- COMMAND ..."
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # Everything after the first `--` is the command, options that look like ours included.
+    split = argv.index("--") if "--" in argv else len(argv)
+    args, command = build_parser().parse_args(argv[:split]), argv[split + 1 :]
+    if not command:
+        build_parser().error("no COMMAND after --")
+    if args.workers < 1:
+        build_parser().error("--workers must be >= 1")
+    try:
+        where = allocation.current()
+    except allocation.NoAllocation as error:
+        print(f"parbench.launchers: {error}", file=sys.stderr)
+        return 2
+    keep_scratch = os.environ.get("PARBENCH_KEEP_SCRATCH") == "1"
+    scratch = Path(tempfile.mkdtemp(prefix=f".parbench-{args.framework}-{where.job_id}-", dir=args.scratch))
+    try:
+        start_cluster = CLUSTERS[args.framework]
+        with steps.terminated_on_sigterm(), start_cluster(where, args.workers, args.nodes, scratch) as join:
+            print(f"parbench.launchers: {args.framework} ready on {','.join(where.nodes)}", file=sys.stderr)
+            return subprocess.run([*command, *join]).returncode
+    except (RuntimeError, TimeoutError) as error:
+        keep_scratch = True  # its logs say why
+        print(
+            f"parbench.launchers: {args.framework} cluster failed: {error}; logs in {scratch}",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        if not keep_scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""A Dask cluster across the allocation: the scheduler on this node, one single-threaded worker
+per SLURM task started with srun, joined through a scheduler file on the shared file system."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from parbench.launchers import steps
+from parbench.launchers.allocation import Allocation
+
+READY_TIMEOUT_S = 180
+
+
+@contextmanager
+def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Path):
+    """Yields the options that join the cluster: ['--scheduler-file', FILE]."""
+    scheduler_file = scratch / "scheduler.json"
+    host = socket.gethostname()
+    log = open(scratch / "dask.log", "ab")
+    scheduler = steps.start(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--scheduler-file",
+            str(scheduler_file),
+            "--host",
+            host,
+            "--port",
+            "0",
+            "--no-dashboard",
+        ],
+        log,
+    )
+    started = [scheduler]
+    try:
+        steps.wait_until(scheduler_file.exists, "dask scheduler", READY_TIMEOUT_S, started)
+        worker = [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_worker",
+            "--scheduler-file",
+            str(scheduler_file),
+            "--nthreads",
+            "1",
+            "--nworkers",
+            "1",
+            "--no-dashboard",
+            "--local-directory",
+            str(scratch),
+        ]
+        started.append(steps.start(allocation.srun(workers, worker, nodes), log))
+        wait_for_workers(scheduler_file, workers, started)
+        yield ["--scheduler-file", str(scheduler_file)]
+    finally:
+        shut_down(scheduler_file)
+        for process in reversed(started):
+            steps.stop(process)
+        log.close()
+
+
+def wait_for_workers(scheduler_file: Path, count: int, started: list[subprocess.Popen]) -> None:
+    from distributed import Client
+
+    with Client(scheduler_file=str(scheduler_file), timeout=READY_TIMEOUT_S) as client:
+        steps.wait_until(
+            lambda: len(client.scheduler_info(n_workers=-1)["workers"]) >= count,
+            f"{count} dask workers",
+            READY_TIMEOUT_S,
+            started,
+        )
+
+
+def shut_down(scheduler_file: Path) -> None:
+    """Asks the scheduler to stop itself and its workers (a clean exit: no 'worker lost' noise)."""
+    if not scheduler_file.exists():
+        return
+    try:
+        from distributed import Client
+
+        with Client(scheduler_file=str(scheduler_file), timeout=10) as client:
+            client.shutdown()
+    except Exception as error:  # the processes are stopped below in any case
+        print(f"parbench.launchers: dask shutdown: {error}", file=sys.stderr)
