@@ -11,10 +11,17 @@ from pathlib import Path
 from parbench.timing import Phases
 
 
+def node_name() -> str:
+    """The node this process runs on: SLURM's name for it inside a SLURM job step (the name that
+    sinfo and the job's node list use; it also tells apart nodes that share a host), else the
+    host name."""
+    return os.environ.get("SLURMD_NODENAME") or socket.gethostname()
+
+
 def worker_name() -> str:
-    """Names the worker that runs this line: host, process and thread, so any variant can report
+    """Names the worker that runs this line: node, process and thread, so any variant can report
     per-worker busy time the same way."""
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
+    return f"{node_name()}:{os.getpid()}:{threading.current_thread().name}"
 
 
 @dataclass
