@@ -94,15 +94,16 @@ def result(field: np.ndarray, resumed_from: int) -> dict:
     return {"field": field, "resumed_from_step": np.array(resumed_from, dtype=np.int64)}
 
 
-def charge_waiting(ctx: RunContext, wall: float, busy: dict[str, float]) -> None:
+def charge_waiting(ctx: RunContext, wall: float, busy: dict[str, float], writes: float = 0.0) -> None:
     """Splits a loop's wall time, already counted as `compute`, for variants whose workers cannot
-    time phases themselves: the busiest worker's kernel time stays `compute`; the rest, time the
-    busiest worker spent not computing (barriers, halo slices and transfers, scheduling), becomes
-    `communicate`."""
+    time phases themselves: checkpoint writes done inside the loop become `write`; the busiest
+    worker's kernel time stays `compute`; the rest, time the busiest worker spent not computing
+    (barriers, halo slices and transfers, scheduling), becomes `communicate`."""
     kernel = max(busy.values(), default=0.0)
-    waiting = max(0.0, wall - kernel)
-    ctx.phases.seconds["compute"] -= waiting
+    waiting = max(0.0, wall - writes - kernel)
+    ctx.phases.seconds["compute"] -= waiting + writes
     ctx.phases.seconds["communicate"] += waiting
+    ctx.phases.seconds["write"] += writes
 
 
 class Stopwatch:
