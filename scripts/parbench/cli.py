@@ -42,6 +42,18 @@ def add_run_options(parser: argparse.ArgumentParser, problem) -> None:
         )
 
 
+def add_generate_options(parser: argparse.ArgumentParser, problem) -> None:
+    parser.add_argument("--out", type=Path, required=True, help="the dataset folder to write")
+    parser.add_argument("--force", action="store_true", help="replace an existing --out")
+    for param in problem.dataset_params + COMMON_PARAMS:
+        parser.add_argument(
+            param.option,
+            type=param.type,
+            default=param.default,
+            help=f"{param.help} (default {param.default})",
+        )
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="parbench", description=__doc__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
@@ -65,6 +77,13 @@ def build_parser() -> Parser:
     check.add_argument("result", metavar="RESULT")
     check.add_argument("reference", metavar="REFERENCE")
     commands.add_parser("list", help="print the problems, variants and kernels as JSON")
+    generate = commands.add_parser("generate", help="write the input dataset of a problem that reads one")
+    per_dataset = generate.add_subparsers(
+        dest="problem", metavar="PROBLEM", required=True, parser_class=Parser
+    )
+    for problem in registry.PROBLEMS.values():
+        if problem.dataset_params:
+            add_generate_options(per_dataset.add_parser(problem.name, help=problem.summary), problem)
     return parser
 
 
@@ -102,6 +121,14 @@ def verify_command(args) -> int:
     return 0
 
 
+def generate_command(args) -> int:
+    problem = registry.problem(args.problem)
+    values = {p.name: getattr(args, p.name) for p in problem.dataset_params + COMMON_PARAMS}
+    summary = problem.generate(values, args.out, force=args.force)
+    print(f"{problem.name} dataset: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    return 0
+
+
 def list_command(args) -> int:
     print(json.dumps(registry.describe(), indent=2))
     return 0
@@ -110,7 +137,12 @@ def list_command(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        return {"run": run_command, "verify": verify_command, "list": list_command}[args.command](args)
+        return {
+            "run": run_command,
+            "verify": verify_command,
+            "list": list_command,
+            "generate": generate_command,
+        }[args.command](args)
     except UsageError as error:
         if launch.launcher_rank() == 0:
             print(f"parbench: error: {error}", file=sys.stderr)

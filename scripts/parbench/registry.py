@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS, Param
 from parbench.problems.base import Problem
+from parbench.problems.groupby import GroupBy
 from parbench.problems.heat import Heat
 from parbench.problems.mandelbrot import Mandelbrot
 from parbench.problems.pi import Pi
@@ -39,7 +40,7 @@ VARIANTS = {
     )
 }
 
-PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi(), Heat())}
+PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi(), Heat(), GroupBy())}
 
 
 def problem(name: str) -> Problem:
@@ -73,17 +74,22 @@ def describe() -> dict:
                 "summary": p.summary,
                 "kernels": list(p.kernels),
                 "default_kernel": p.default_kernel,
-                "params": {
-                    q.name: {
-                        "type": q.type.__name__,
-                        "default": q.default,
-                        "minimum": q.minimum,
-                        "tuning": q.tuning,
-                    }
-                    for q in all_params(p)
-                },
+                "params": describe_params(all_params(p)),
+                # Kernels per variant, where a variant brings its own engine (Spark's JVM).
+                "variant_kernels": {v: list(p.kernels_for(v)) for v in VARIANTS},
+                # Options of `parbench generate PROBLEM`; empty when the problem reads no dataset.
+                "dataset_params": describe_params(p.dataset_params + COMMON_PARAMS)
+                if p.dataset_params
+                else {},
             }
             for p in PROBLEMS.values()
         },
         "variants": {v.name: {"summary": v.summary, "launcher": v.launcher} for v in VARIANTS.values()},
+    }
+
+
+def describe_params(params: tuple[Param, ...]) -> dict:
+    return {
+        q.name: {"type": q.type.__name__, "default": q.default, "minimum": q.minimum, "tuning": q.tuning}
+        for q in params
     }

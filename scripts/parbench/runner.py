@@ -28,9 +28,10 @@ def check(request: RunRequest):
     """Every check that can fail on the user's input, before any work or any writing."""
     problem = registry.problem(request.problem)
     variant = registry.variant(request.variant)
-    kernel = request.kernel or problem.default_kernel
-    if kernel not in problem.kernels:
-        raise UsageError("--kernel", f"unknown kernel {kernel!r}; choose from {', '.join(problem.kernels)}")
+    kernels = problem.kernels_for(variant.name)
+    kernel = request.kernel or (problem.default_kernel if problem.default_kernel in kernels else kernels[0])
+    if kernel not in kernels:
+        raise UsageError("--kernel", f"unknown kernel {kernel!r}; choose from {', '.join(kernels)}")
     if request.workers is not None and request.workers < 1:
         raise UsageError("--workers", f"must be >= 1, got {request.workers}")
     if variant.name == "serial" and (request.workers or 1) != 1:

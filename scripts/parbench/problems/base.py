@@ -17,10 +17,21 @@ class Problem:
     default_kernel = "numpy"
     # Package holding one module per variant (see `parbench.registry.VARIANTS`).
     variants_package: str = ""
+    # Problems that read an input dataset: the options of `parbench generate PROBLEM` (with the
+    # common ones), so it is made once, untimed, and reused by every run.
+    dataset_params: tuple[Param, ...] = ()
 
     def check(self, values: dict) -> dict:
         """Validates parameters (raising UsageError naming the option); returns them."""
         return validate(self.params + COMMON_PARAMS, values)
+
+    def kernels_for(self, variant: str) -> tuple[str, ...]:
+        """The kernels `variant` can run: all, unless it brings its own engine (e.g. Spark's JVM)."""
+        return self.kernels
+
+    def generate(self, values: dict, out, force: bool = False) -> dict:
+        """Writes the input dataset to `out` from `dataset_params` values; returns a summary."""
+        raise NotImplementedError
 
     def check_for_workers(self, values: dict, workers: int) -> None:
         """Checks that the problem can be split over `workers` (raises UsageError otherwise)."""
