@@ -1,0 +1,148 @@
+"""The numbers behind the report: speed-up, efficiency, serial fractions, overheads, load
+imbalance and the fastest variant, computed from the collected tables (pandas only, so they are
+easy to test).
+
+A *case* is one problem at one size with one kernel: runs are only compared within a case.
+Wall time is the run's own `total` phase (the program's wall clock from start to result on disk),
+which leaves out the interpreter's and the launcher's start-up; the process wall time from
+Snakemake's benchmark is kept in the tables as `process_s`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from parbench.timing import PHASES
+
+CASE = ["problem", "size", "kernel"]
+POINT = [*CASE, "variant", "workers"]
+
+
+def with_case(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["case"] = frame["problem"] + " " + frame["size"].astype(str) + " (" + frame["kernel"] + ")"
+    return frame
+
+
+def good_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """Runs that finished and match their reference: the only ones measured."""
+    return with_case(runs[runs["status"] == "ok"])
+
+
+def baselines(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per case, the median wall time of the serial variant, or, without serial runs, of each
+    variant's own single-worker runs. Columns: CASE..., variant (None for serial), baseline_s."""
+    ok = good_runs(runs)
+    serial = ok[(ok["variant"] == "serial") & (ok["workers"] == 1)]
+    by_case = (
+        serial.groupby(CASE, as_index=False)["total_s"].median().rename(columns={"total_s": "baseline_s"})
+    )
+    own = ok[ok["workers"] == 1].groupby([*CASE, "variant"], as_index=False)["total_s"].median()
+    own = own.rename(columns={"total_s": "own_baseline_s"})
+    return by_case, own
+
+
+def speedups(runs: pd.DataFrame, weak: bool = False) -> pd.DataFrame:
+    """One row per good run with speed-up and efficiency against the serial baseline.
+    Strong scaling: S = T1 / Tp, E = S / p. Weak scaling (the size grows with p): E = T1 / Tp and
+    the scaled speed-up S = p * E."""
+    ok = good_runs(runs)
+    if ok.empty:
+        return ok.assign(baseline_s=[], speedup=[], efficiency=[])
+    by_case, own = baselines(runs)
+    ok = ok.merge(by_case, on=CASE, how="left").merge(own, on=[*CASE, "variant"], how="left")
+    ok["baseline_s"] = ok["baseline_s"].fillna(ok["own_baseline_s"])
+    ratio = ok["baseline_s"] / ok["total_s"]
+    if weak:
+        ok["efficiency"] = ratio
+        ok["speedup"] = ok["workers"] * ratio
+    else:
+        ok["speedup"] = ratio
+        ok["efficiency"] = ratio / ok["workers"]
+    return ok.drop(columns=["own_baseline_s"])
+
+
+def serial_fractions(scaled: pd.DataFrame, weak: bool = False) -> pd.DataFrame:
+    """Per case and variant, the serial fraction that explains its speed-ups.
+    Strong scaling: Karp-Flatt e(p) = (1/S - 1/p) / (1 - 1/p) at the largest p, and Amdahl's f
+    fitted over every run with p > 1 by least squares of 1/S - 1/p = f (1 - 1/p).
+    Weak scaling: Gustafson's s = (p - S) / (p - 1), its mean over p > 1 as the fit."""
+    rows = []
+    multi = scaled[(scaled["workers"] > 1) & scaled["speedup"].notna()]
+    for (case, variant), group in multi.groupby(["case", "variant"]):
+        p, s = group["workers"].to_numpy(float), group["speedup"].to_numpy(float)
+        top = group[group["workers"] == group["workers"].max()]
+        p_top, s_top = float(top["workers"].iloc[0]), float(top["speedup"].median())
+        if weak:
+            per_run = (p - s) / (p - 1)
+            fitted, at_top = float(per_run.mean()), (p_top - s_top) / (p_top - 1)
+        else:
+            x, y = 1 - 1 / p, 1 / s - 1 / p
+            fitted = float((x * y).sum() / (x * x).sum())
+            at_top = (1 / s_top - 1 / p_top) / (1 - 1 / p_top)
+        rows.append(
+            {
+                "case": case,
+                "variant": variant,
+                "max_workers": int(p_top),
+                "speedup_at_max": s_top,
+                "karp_flatt_at_max" if not weak else "gustafson_at_max": at_top,
+                "fitted_serial_fraction": fitted,
+                "runs": len(group),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def medians(runs: pd.DataFrame) -> pd.DataFrame:
+    """Median, min and max wall time and repeats per point."""
+    ok = good_runs(runs)
+    grouped = ok.groupby(["case", *POINT])["total_s"]
+    table = grouped.agg(median_s="median", min_s="min", max_s="max", repeats="count").reset_index()
+    return table
+
+
+def fastest(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per case and worker count: the variant with the lowest median wall time, and the runner-up."""
+    table = medians(runs)
+    rows = []
+    for (case, workers), group in table.groupby(["case", "workers"]):
+        ranked = group.sort_values("median_s")
+        best = ranked.iloc[0]
+        row = {
+            "case": case,
+            "workers": int(workers),
+            "fastest": best["variant"],
+            "median_s": best["median_s"],
+            "variants_compared": len(ranked),
+        }
+        if len(ranked) > 1:
+            second = ranked.iloc[1]
+            row["runner_up"] = second["variant"]
+            row["runner_up_s"] = second["median_s"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def overheads(timings: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Median seconds per phase for each point, plus `other` (total minus the named phases)."""
+    ok_runs = set(runs.loc[runs["status"] == "ok", "run"])
+    timings = with_case(timings[timings["run"].isin(ok_runs)])
+    wide = timings.pivot_table(index=["run", "case", "variant", "workers"], columns="phase", values="seconds")
+    wide = wide.reindex(columns=[*PHASES, "total"], fill_value=0.0).fillna(0.0)
+    wide["other"] = (wide["total"] - wide[list(PHASES)].sum(axis=1)).clip(lower=0.0)
+    return wide.groupby(["case", "variant", "workers"]).median().reset_index()
+
+
+def imbalance(worker_busy: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Per run, the busiest worker's time over the mean: 1 is perfect balance."""
+    ok_runs = set(runs.loc[runs["status"] == "ok", "run"])
+    busy = with_case(worker_busy[worker_busy["run"].isin(ok_runs)])
+    if busy.empty:
+        return busy.assign(worker_index=[])
+    busy = busy.copy()
+    busy["worker_index"] = busy.groupby("run").cumcount()
+    stats = busy.groupby("run")["busy_s"].agg(["max", "mean"])
+    busy = busy.merge((stats["max"] / stats["mean"].replace(0, np.nan)).rename("imbalance"), on="run")
+    return busy

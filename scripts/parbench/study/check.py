@@ -1,0 +1,53 @@
+"""Verification inside a study. Each run gets a status file (ok, or mismatch with the first
+difference), so the report can show every failed run; the gate then fails the workflow, naming
+each run that did not match its serial reference."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from parbench.verify import Mismatch, verify
+
+
+def write_atomically(path, text: str) -> None:
+    """Written under a temporary name and renamed, so a killed job never leaves half a file."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.tmp.{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def check_run(result, reference, run: dict, status_path) -> dict:
+    """Compares one run with its reference and writes its status. A missing or corrupt file is
+    a UsageError (raised), never a status: the run has to be produced again."""
+    try:
+        verify(result, reference)
+        status = {"status": "ok", "message": ""}
+    except Mismatch as mismatch:
+        status = {"status": "mismatch", "message": str(mismatch)}
+        print(
+            f"parbench: run {run.get('id', result)} does not match {reference}: {mismatch}", file=sys.stderr
+        )
+    status = {**run, "result": str(result), "reference": str(reference), **status}
+    write_atomically(status_path, json.dumps(status, indent=1, sort_keys=True) + "\n")
+    return status
+
+
+def read_statuses(paths) -> list[dict]:
+    statuses = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            statuses.append(json.load(f))
+    return statuses
+
+
+def gate(status_paths, out) -> list[dict]:
+    """Returns the mismatched runs; writes `out` (a short summary) only when there are none."""
+    statuses = read_statuses(status_paths)
+    failed = [s for s in statuses if s["status"] != "ok"]
+    if not failed:
+        write_atomically(out, f"all {len(statuses)} runs match their serial reference\n")
+    return failed

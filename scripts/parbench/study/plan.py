@@ -1,0 +1,177 @@
+"""The plan of a study: which runs a validated config asks for, where their files live, and the
+command-line options of each. The Snakefile and `parbench collect` share it, so a path or an
+option is spelled in one place."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import asdict, dataclass
+
+from parbench import registry
+
+# File layout under the working directory. Wildcard names match the Run fields.
+RUN = "{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}"
+REFERENCE = "{problem}/{size}/{kernel}/x{scale}"
+DATASET = "{problem}/{size}/x{scale}"
+RESULT = "results/runs/" + RUN + ".h5"
+RECORD = "results/runs/" + RUN + ".jsonl"
+STATUS = "results/verify/" + RUN + ".json"
+RUN_BENCHMARK = "results/benchmarks/runs/" + RUN + ".tsv"
+RUN_LOG = "logs/runs/" + RUN + ".log"
+REFERENCE_RESULT = "results/references/" + REFERENCE + ".h5"
+DATASET_DIR = "results/datasets/" + DATASET
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed point of the study."""
+
+    problem: str
+    size: str
+    kernel: str
+    variant: str
+    workers: int
+    repeat: int
+    scale: int = 1  # factor applied to the size's scale_with_workers parameters (weak scaling)
+
+    @property
+    def id(self) -> str:
+        return RUN.format(**asdict(self))
+
+    def path(self, template: str) -> str:
+        return template.format(**asdict(self))
+
+
+class Study:
+    """A validated config (parbench.study.config.validate) and the registry, as a list of runs."""
+
+    def __init__(self, config: dict, description: dict | None = None):
+        self.config = config
+        self.description = description or registry.describe()
+        self.problems = {entry["name"]: entry for entry in config["problems"]}
+
+    @property
+    def weak(self) -> bool:
+        return self.config["scaling"] == "weak"
+
+    def scale(self, workers: int) -> int:
+        return int(workers) if self.weak else 1
+
+    def settings(self, problem: str, variant: str) -> dict:
+        """Workers, repeats, kernels and sizes for one problem and variant, after the overrides
+        (applied in order; later entries win)."""
+        entry = self.problems[problem]
+        chosen = {
+            "workers": self.config["workers"],
+            "repeats": self.config["repeats"],
+            "kernels": entry["kernels"],
+            "sizes": list(entry["sizes"]),
+        }
+        for override in self.config.get("overrides", []):
+            if variant in override.get("variants", [variant]) and problem in override.get(
+                "problems", [problem]
+            ):
+                chosen.update({k: v for k, v in override.items() if k in chosen})
+        if registry.VARIANTS[variant].name == "serial":
+            chosen["workers"] = [1]  # the serial variant runs on one worker by definition
+        return chosen
+
+    def runs(self) -> list[Run]:
+        runs = []
+        for problem in self.problems:
+            for variant in self.config["variants"]:
+                s = self.settings(problem, variant)
+                for kernel in s["kernels"]:
+                    if not self.supports(problem, variant, kernel):
+                        continue
+                    for size in s["sizes"]:
+                        for workers in sorted(s["workers"]):
+                            for repeat in range(1, s["repeats"] + 1):
+                                runs.append(
+                                    Run(problem, size, kernel, variant, workers, repeat, self.scale(workers))
+                                )
+        return runs
+
+    def supports(self, problem: str, variant: str, kernel: str) -> bool:
+        """Whether `variant` runs `kernel` on `problem` (a variant with its own engine, such as
+        Spark's JVM, may run only some kernels); pairs it does not are left out of the study."""
+        per_variant = self._spec(problem).get("variant_kernels") or {}
+        return kernel in per_variant.get(variant, [kernel])
+
+    def skipped(self) -> list[str]:
+        """The variant and kernel pairs the config asks for that a variant does not run."""
+        found = []
+        for problem in self.problems:
+            for variant in self.config["variants"]:
+                for kernel in self.settings(problem, variant)["kernels"]:
+                    if not self.supports(problem, variant, kernel):
+                        found.append(f"{problem}: {variant} with the {kernel} kernel")
+        return found
+
+    def run_from(self, wildcards) -> Run:
+        """The Run that Snakemake wildcards name."""
+        workers = int(wildcards["workers"])
+        return Run(
+            wildcards["problem"],
+            wildcards["size"],
+            wildcards["kernel"],
+            wildcards["variant"],
+            workers,
+            int(wildcards["repeat"]),
+            self.scale(workers),
+        )
+
+    # --- parameters ---------------------------------------------------------------------------
+
+    def _spec(self, problem: str) -> dict:
+        return self.description["problems"][problem]
+
+    def size_values(self, problem: str, size: str, scale: int) -> dict:
+        """The size's parameters, the scaled ones multiplied by `scale`, typed as declared."""
+        entry = self.problems[problem]
+        spec = self._spec(problem)
+        declared = {**spec.get("dataset_params", {}), **spec["params"]}
+        values = {}
+        for name, value in entry["sizes"][size].items():
+            if declared[name]["type"] == "int":
+                value = int(value)
+                if self.weak and name in entry.get("scale_with_workers", []):
+                    value *= scale
+            values[name] = value
+        return values
+
+    def needs_dataset(self, problem: str) -> bool:
+        return bool(self._spec(problem).get("dataset_params"))
+
+    def dataset_dir(self, problem: str, size: str, scale: int) -> str:
+        return DATASET_DIR.format(problem=problem, size=size, scale=scale)
+
+    def dataset_options(self, problem: str, size: str, scale: int) -> str:
+        names = self._spec(problem).get("dataset_params", {})
+        values = self.size_values(problem, size, scale)
+        return options({k: v for k, v in values.items() if k in names})
+
+    def run_options(self, problem: str, size: str, scale: int) -> str:
+        """Problem options of a run (and of its reference): the size's run parameters and, for
+        problems with a generated dataset, `--dataset DIR`."""
+        names = self._spec(problem)["params"]
+        values = self.size_values(problem, size, scale)
+        text = options({k: v for k, v in values.items() if k in names})
+        if self.needs_dataset(problem):
+            text += " --dataset " + shlex.quote(self.dataset_dir(problem, size, scale))
+        return text.strip()
+
+    def reference_kernel(self, problem: str, kernel: str) -> str:
+        """The serial reference runs the same kernel, or the problem's default kernel when the
+        serial variant has no such kernel (results must not depend on the kernel)."""
+        if self.supports(problem, "serial", kernel):
+            return kernel
+        return self._spec(problem)["default_kernel"]
+
+    def reference(self, run: Run) -> str:
+        kernel = self.reference_kernel(run.problem, run.kernel)
+        return REFERENCE_RESULT.format(problem=run.problem, size=run.size, kernel=kernel, scale=run.scale)
+
+
+def options(values: dict) -> str:
+    return " ".join(f"--{name.replace('_', '-')} {shlex.quote(str(value))}" for name, value in values.items())

@@ -1,0 +1,147 @@
+# Helpers shared by the rules: the validated study, its runs, their paths and options.
+import json
+import re
+from dataclasses import asdict
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+from parbench import registry
+from parbench.study import config as study_config
+from parbench.study import plan
+
+REPORT_FIGURES = (
+    "wall_time",
+    "speedup_efficiency",
+    "overheads",
+    "worker_busy",
+    "gil",
+    "serial_fraction",
+)
+REPORT_TABLES = ("fastest", "serial_fraction", "points", "problems")
+
+
+def validated_study(config, schema):
+    """The config checked against the schema (with the registry's names) as a plan.Study."""
+    try:
+        checked = study_config.validate(config, Path(workflow.basedir) / schema)
+    except study_config.StudyConfigError as error:
+        raise WorkflowError(str(error)) from None
+    study = plan.Study(checked)
+    for pair in study.skipped():
+        logger.info(f"parbench: left out (the variant has no such kernel): {pair}")
+    return study
+
+
+def alternatives(names):
+    return "|".join(re.escape(name) for name in names)
+
+
+VARIANTS_BY_LAUNCHER = {
+    launcher: alternatives(
+        v.name for v in registry.VARIANTS.values() if v.launcher == launcher
+    )
+    for launcher in ("python", "mpi")
+}
+
+
+wildcard_constraints:
+    problem=alternatives(registry.PROBLEMS),
+    kernel=alternatives(registry.KERNELS),
+    variant=alternatives(registry.VARIANTS),
+    size=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+    workers=r"[1-9][0-9]*",
+    repeat=r"[1-9][0-9]*",
+    scale=r"[1-9][0-9]*",
+
+
+def timed_slots():
+    """Timed jobs each hold one slot of the global `timed` resource. Its limit defaults to
+    config max_timed_jobs (1: measurements never overlap); `--resources timed=N` overrides it.
+    """
+    if "timed" not in workflow.global_resources:
+        workflow.register_resource("timed", STUDY.config["max_timed_jobs"])
+    return 1
+
+
+def run_of(wildcards):
+    return STUDY.run_from(wildcards)
+
+
+def run_options(wildcards):
+    run = run_of(wildcards)
+    return STUDY.run_options(run.problem, run.size, run.scale)
+
+
+def reference_options(wildcards):
+    return STUDY.run_options(wildcards.problem, wildcards.size, int(wildcards.scale))
+
+
+def dataset_options(wildcards):
+    return STUDY.dataset_options(
+        wildcards.problem, wildcards.size, int(wildcards.scale)
+    )
+
+
+def run_dataset(wildcards):
+    """The generated dataset a run reads, for problems that have one."""
+    if not STUDY.needs_dataset(wildcards.problem):
+        return {}
+    scale = (
+        int(wildcards.scale) if "scale" in wildcards.keys() else run_of(wildcards).scale
+    )
+    return {"dataset": STUDY.dataset_dir(wildcards.problem, wildcards.size, scale)}
+
+
+def reference_of(wildcards):
+    return STUDY.reference(run_of(wildcards))
+
+
+def run_description(wildcards):
+    """The run's labels and files as JSON, stored in its status file for collection."""
+    run = run_of(wildcards)
+    return json.dumps(
+        {
+            "id": run.id,
+            **asdict(run),
+            "record": run.path(plan.RECORD),
+            "benchmark": run.path(plan.RUN_BENCHMARK),
+            "log": run.path(plan.RUN_LOG),
+        }
+    )
+
+
+def collected_runs():
+    """Every run of the study; with allow_missing, only those already verified, so a report can
+    be built after a study in which some runs failed (`--keep-going`)."""
+    runs = STUDY.runs()
+    if STUDY.config["allow_missing"]:
+        runs = [run for run in runs if Path(run.path(plan.STATUS)).exists()]
+    return runs
+
+
+def missing_runs():
+    present = {run.id for run in collected_runs()}
+    return [run.id for run in STUDY.runs() if run.id not in present]
+
+
+def collected(template):
+    return [run.path(template) for run in collected_runs()]
+
+
+def final_targets():
+    return [
+        "results/report/index.html",
+        "results/verification.txt",
+        *expand("results/report/figures/{stem}.png", stem=REPORT_FIGURES),
+    ]
+
+
+# Rules run `python -m parbench` from this checkout, so the same code runs in the installed
+# .venv and in the environments of `--sdm conda` (which hold parbench's dependencies, not
+# parbench itself).
+PARBENCH_SOURCES = Path(workflow.basedir).resolve().parent / "scripts"
+# (Braces are doubled twice: once for this f-string, once for Snakemake's formatting.)
+shell.prefix(
+    f"export PYTHONPATH='{PARBENCH_SOURCES}'${{{{PYTHONPATH:+:$PYTHONPATH}}}}; "
+)

@@ -1,0 +1,21 @@
+# Input datasets of the problems that read one (registry `dataset_params`), once per size and
+# scale; generated before the runs that read them and shared by them.
+
+
+rule dataset:
+    output:
+        directory(plan.DATASET_DIR),
+    log:
+        "logs/datasets/" + plan.DATASET + ".log",
+    benchmark:
+        "results/benchmarks/datasets/" + plan.DATASET + ".tsv"
+    conda:
+        "../../envs/parbench.yaml"
+    threads: 1
+    resources:
+        # Generating a dataset loads the machine: it never overlaps a measurement.
+        timed=timed_slots(),
+    params:
+        options=dataset_options,
+    shell:
+        "python -m parbench generate {wildcards.problem} {params.options} --out {output} > {log} 2>&1"

@@ -1,0 +1,85 @@
+# The timed runs, one job per point, and the serial references they are verified against.
+# Each job reserves as many cores as it has workers, and one slot of the global `timed`
+# resource so that measurements never overlap (see timed_slots in common.smk).
+
+# --force: Snakemake has already removed the outputs of a job it reruns; a result it never
+# recorded (a run killed after the rename) is replaced rather than reported as existing.
+RUN_ARGS = (
+    "--workers {wildcards.workers} --kernel {wildcards.kernel} {params.options} "
+    "--out {output.result} --timing-log {output.record} --force"
+)
+
+
+rule run:
+    input:
+        unpack(run_dataset),
+    output:
+        result=plan.RESULT,
+        record=plan.RECORD,
+    log:
+        plan.RUN_LOG,
+    benchmark:
+        plan.RUN_BENCHMARK
+    wildcard_constraints:
+        variant=VARIANTS_BY_LAUNCHER["python"],
+    conda:
+        "../../envs/parbench.yaml"
+    threads: lambda wildcards: int(wildcards.workers)
+    resources:
+        timed=timed_slots(),
+    params:
+        options=run_options,
+    shell:
+        "python -m parbench run {wildcards.problem} {wildcards.variant} "
+        + RUN_ARGS
+        + " > {log} 2>&1"
+
+
+# MPI ranks are started by the `mpi` resource: config mpi_launcher (mpiexec) locally, srun in
+# a SLURM profile. Rules with an `mpi` resource are not wrapped in srun, so the command calls it.
+rule run_mpi:
+    input:
+        unpack(run_dataset),
+    output:
+        result=plan.RESULT,
+        record=plan.RECORD,
+    log:
+        plan.RUN_LOG,
+    benchmark:
+        plan.RUN_BENCHMARK
+    wildcard_constraints:
+        variant=VARIANTS_BY_LAUNCHER["mpi"],
+    conda:
+        "../../envs/parbench.yaml"
+    threads: lambda wildcards: int(wildcards.workers)
+    resources:
+        timed=timed_slots(),
+        mpi=STUDY.config["mpi_launcher"],
+        tasks=lambda wildcards: int(wildcards.workers),
+    params:
+        options=run_options,
+    shell:
+        "{resources.mpi} -n {wildcards.workers} python -m parbench run {wildcards.problem} {wildcards.variant} "
+        + RUN_ARGS
+        + " > {log} 2>&1"
+
+
+rule reference:
+    input:
+        unpack(run_dataset),
+    output:
+        plan.REFERENCE_RESULT,
+    log:
+        "logs/references/" + plan.REFERENCE + ".log",
+    benchmark:
+        "results/benchmarks/references/" + plan.REFERENCE + ".tsv"
+    conda:
+        "../../envs/parbench.yaml"
+    threads: 1
+    resources:
+        timed=timed_slots(),
+    params:
+        options=reference_options,
+    shell:
+        "python -m parbench run {wildcards.problem} serial --kernel {wildcards.kernel} {params.options} "
+        "--out {output} --force > {log} 2>&1"
