@@ -11,6 +11,7 @@ from parbench import launch, registry
 from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS
 from parbench.runner import RunRequest, execute
+from parbench.study import commands as study_commands
 from parbench.verify import Mismatch, verify
 
 
@@ -84,6 +85,7 @@ def build_parser() -> Parser:
     for problem in registry.PROBLEMS.values():
         if problem.dataset_params:
             add_generate_options(per_dataset.add_parser(problem.name, help=problem.summary), problem)
+    parser.study_handlers = study_commands.add_commands(commands)
     return parser
 
 
@@ -136,8 +138,10 @@ def list_command(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
         return {
+            **parser.study_handlers,
             "run": run_command,
             "verify": verify_command,
             "list": list_command,
