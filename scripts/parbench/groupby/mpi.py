@@ -47,7 +47,9 @@ def run(job: Job, ctx: RunContext) -> dict | None:
             comm.Barrier()  # the compute phase ends when the slowest rank is done
         with ctx.phases.phase("communicate"):
             total = np.empty_like(partial) if rank == 0 else None
-            comm.Reduce([partial, 1, one_partial], [total, 1, one_partial] if rank == 0 else None, operator, 0)
+            comm.Reduce(
+                [partial, 1, one_partial], [total, 1, one_partial] if rank == 0 else None, operator, 0
+            )
             timings = comm.gather([(d.worker, d.seconds) for d in done], root=0)
             if rank != 0:
                 return None

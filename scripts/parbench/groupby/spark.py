@@ -36,6 +36,8 @@ def run(job: Job, ctx: RunContext, session=None) -> dict:
 
     with ctx.phases.phase("startup"):
         spark = spark_session.connect(ctx, session)
+        # Spark's first job pays for class loading and code generation: start-up, not the query.
+        spark.session.range(ctx.workers).selectExpr("sum(id)").collect()
     try:
         with ctx.phases.phase("distribute"):
             # A handed-in session may have more cores: shuffle into as many parts as workers asked.

@@ -1,0 +1,25 @@
+"""The group-by dask variant (dask.dataframe on a real LocalCluster) with every kernel and the
+spark variant (Spark SQL in a real JVM), with 1, 2 and 3 workers, verified against serial. One
+cluster and one session serve the module."""
+
+import pytest
+from groupby_cases import KERNELS, WORKERS, dataset, reference, run  # noqa: F401
+
+from parbench.verify import verify
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_dask_matches_serial(tmp_path, dataset, reference, dask_client, kernel, workers):  # noqa: F811
+    record = verify(run(dataset, tmp_path / "r.h5", "dask", kernel, workers, client=dask_client), reference)
+    assert record["framework"]["distributed"]
+    # The partitions were aggregated on exactly the Dask workers the run asked for.
+    processes = {name.rsplit(":", 1)[0] for name in record["worker_busy"] if not name.startswith("idle")}
+    assert 1 <= len(processes) <= workers
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_spark_matches_serial(tmp_path, dataset, reference, spark_session, workers):  # noqa: F811
+    record = verify(run(dataset, tmp_path / "r.h5", "spark", None, workers, session=spark_session), reference)
+    assert record["kernel"] == "jvm"
+    assert record["framework"]["spark"].startswith("4.")

@@ -1,0 +1,30 @@
+"""The group-by mpi variant through a real `mpiexec` (pip's MPICH): every kernel with 1, 2 and 3
+ranks, verified against serial; the partials meet in one `Reduce` with a merging operator."""
+
+import pytest
+from groupby_cases import KERNELS, WORKERS, dataset, reference  # noqa: F401
+
+from conftest import run_mpi
+from parbench.verify import verify
+
+
+@pytest.mark.parametrize("ranks", WORKERS)
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_mpi_matches_serial(tmp_path, dataset, reference, kernel, ranks):  # noqa: F811
+    out = tmp_path / "mpi.h5"
+    log = tmp_path / "timing.jsonl"
+    args = ["run", "groupby", "mpi", "--kernel", kernel, "--dataset", dataset, "--out", out]
+    run_mpi(ranks, *args, "--timing-log", log)
+    record = verify(out, reference)
+    assert (record["workers"], record["kernel"]) == (ranks, kernel)
+    assert record["framework"]["mpi_vendor"].startswith("MPICH")
+    assert len(record["worker_busy"]) == ranks  # 5 partitions: every rank had a share
+    assert len(log.read_text().splitlines()) == 1  # only rank 0 writes
+
+
+def test_mpi_bad_dataset_is_one_line_from_rank_0(tmp_path):
+    out = tmp_path / "mpi.h5"
+    done = run_mpi(2, "run", "groupby", "mpi", "--dataset", tmp_path / "nowhere", "--out", out, check=False)
+    assert done.returncode == 2
+    assert done.stderr.count("parbench: error: --dataset:") == 1 and "no such folder" in done.stderr
+    assert not out.exists()
