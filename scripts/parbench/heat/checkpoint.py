@@ -65,8 +65,11 @@ class Checkpoint:
                 )
         step = int(attrs["step"])
         if shape != self.job.shape or not 0 < step <= self.job.steps:
-            raise UsageError(argument, f"{self.path}: checkpoint at step {step} of a {shape} grid does not "
-                             f"fit --steps {self.job.steps}; remove it")
+            raise UsageError(
+                argument,
+                f"{self.path}: checkpoint at step {step} of a {shape} grid does not "
+                f"fit --steps {self.job.steps}; remove it",
+            )
         return step
 
     def window(self, rows: slice, cols: slice) -> np.ndarray:

@@ -77,7 +77,9 @@ def run(job: HeatJob, ctx: RunContext, client=None) -> dict:
             read = delayed(read_chunk, pure=True)
             field = da.concatenate(
                 [
-                    da.from_delayed(read(job, str(ctx.out), start, rows), (rows[1] - rows[0], job.shape[1]), np.float64)
+                    da.from_delayed(
+                        read(job, str(ctx.out), start, rows), (rows[1] - rows[0], job.shape[1]), np.float64
+                    )
                     for rows in job.owned_rows(ctx.workers)
                 ]
             )

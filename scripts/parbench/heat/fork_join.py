@@ -46,7 +46,7 @@ def run_on(executor, grid, job: HeatJob, ctx: RunContext, start: int, checkpoint
     with ctx.phases.phase("distribute"):
         task = BlockStep(job, job.row_blocks(ctx.workers), grid)
         list(executor.map(task.warm_up, range(ctx.workers)))
-    busy, writes, wall = {}, 0.0, 0.0
+    busy, wall = {}, 0.0
     parity = 0
     for first, stop in job.segments(start):
         with ctx.phases.phase("compute"):

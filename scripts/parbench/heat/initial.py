@@ -49,7 +49,9 @@ def hdf5_dataset(f):
         if name in f and isinstance(f[name], h5py.Dataset):
             return f[name]
     found = []
-    f.visititems(lambda _, item: found.append(item) if isinstance(item, h5py.Dataset) and item.ndim == 2 else None)
+    f.visititems(
+        lambda _, item: found.append(item) if isinstance(item, h5py.Dataset) and item.ndim == 2 else None
+    )
     if len(found) != 1:
         raise UsageError(ARGUMENT, f"{f.filename}: no dataset 'field' and {len(found)} 2-D datasets")
     return found[0]
@@ -67,8 +69,11 @@ def read_dat(path) -> np.ndarray:
         except ValueError as error:
             raise UsageError(ARGUMENT, f"{path}: unreadable numbers ({error})") from None
     if field.shape != shape:
-        raise UsageError(ARGUMENT, f"{path}: header says {shape[0]} x {shape[1]} but the data is "
-                         f"{field.shape[0]} x {field.shape[1]}")
+        raise UsageError(
+            ARGUMENT,
+            f"{path}: header says {shape[0]} x {shape[1]} but the data is "
+            f"{field.shape[0]} x {field.shape[1]}",
+        )
     return field
 
 
@@ -104,7 +109,9 @@ def check_file(path: str, nx: int, ny: int) -> None:
         shape = field.shape
         finite = shape == (nx, ny) and bool(np.isfinite(field).all())
     if tuple(shape) != (nx, ny):
-        raise UsageError(ARGUMENT, f"{path}: field is {' x '.join(map(str, shape))} but --nx --ny ask for {nx} x {ny}")
+        raise UsageError(
+            ARGUMENT, f"{path}: field is {' x '.join(map(str, shape))} but --nx --ny ask for {nx} x {ny}"
+        )
     if not finite:
         raise UsageError(ARGUMENT, f"{path}: field has NaN or infinite values")
 

@@ -39,7 +39,9 @@ class Block:
         self.rows = grid.split(1, nx - 1, dims[0])[coords[0]]
         self.cols = grid.split(1, ny - 1, dims[1])[coords[1]]
         if self.rows[0] == self.rows[1] or self.cols[0] == self.cols[1]:
-            raise UsageError("--nx", f"a {nx} x {ny} grid is too small for a {dims[0]} x {dims[1]} process grid")
+            raise UsageError(
+                "--nx", f"a {nx} x {ny} grid is too small for a {dims[0]} x {dims[1]} process grid"
+            )
         self.owned_rows = self._own(self.rows, nx)
         self.owned_cols = self._own(self.cols, ny)
         self.m, self.n = self.rows[1] - self.rows[0], self.cols[1] - self.cols[0]
@@ -55,7 +57,9 @@ class Block:
 
     def owned_local(self) -> tuple[slice, slice]:
         r, c = self.rows[0] - 1, self.cols[0] - 1
-        return slice(self.owned_rows[0] - r, self.owned_rows[1] - r), slice(self.owned_cols[0] - c, self.owned_cols[1] - c)
+        return slice(self.owned_rows[0] - r, self.owned_rows[1] - r), slice(
+            self.owned_cols[0] - c, self.owned_cols[1] - c
+        )
 
     def owned_global(self) -> tuple[slice, slice]:
         return slice(*self.owned_rows), slice(*self.owned_cols)

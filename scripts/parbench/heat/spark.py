@@ -58,9 +58,14 @@ class Edges:
     depth: int
 
     def __call__(self, block: Block):
-        return block.index, block.field[: self.depth].copy(), block.field[-self.depth :].copy(), (
-            block.worker,
-            block.kernel_seconds,
+        return (
+            block.index,
+            block.field[: self.depth].copy(),
+            block.field[-self.depth :].copy(),
+            (
+                block.worker,
+                block.kernel_seconds,
+            ),
         )
 
 

@@ -48,8 +48,20 @@ class Heat(Problem):
         Param("dx", float, 0.01, "grid spacing between rows (> 0)"),
         Param("dy", float, 0.01, "grid spacing between columns (> 0)"),
         Param("dt", float, 0.0, "time step; 0: the stability limit dx^2 dy^2 / (2 alpha (dx^2 + dy^2))", 0.0),
-        Param("init", str, "", "initial field: an HDF5 or '# NX NY' .dat file; empty: a hot disc in a cold plate"),
-        Param("checkpoint_every", int, 0, "write a checkpoint every K steps (0: never); a re-run resumes", 0, True),
+        Param(
+            "init",
+            str,
+            "",
+            "initial field: an HDF5 or '# NX NY' .dat file; empty: a hot disc in a cold plate",
+        ),
+        Param(
+            "checkpoint_every",
+            int,
+            0,
+            "write a checkpoint every K steps (0: never); a re-run resumes",
+            0,
+            True,
+        ),
         Param("steps_per_exchange", int, 1, "dask, spark: steps per halo exchange (halo depth)", 1, True),
     )
 

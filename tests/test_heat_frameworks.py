@@ -1,0 +1,46 @@
+"""The heat dask (a real LocalCluster) and spark (a real JVM) variants: every kernel with 1, 2
+and 3 workers against serial, with one and several steps per halo exchange, and resuming a
+checkpoint. One cluster and one session serve the module."""
+
+from __future__ import annotations
+
+import pytest
+from heat_cases import KERNELS, WORKERS, References, attrs, field, job, run
+
+from parbench.heat.checkpoint import Checkpoint
+
+
+@pytest.fixture(scope="module")
+def heat_references(tmp_path_factory):
+    return References(tmp_path_factory.mktemp("heat-references"))
+
+
+# steps_per_exchange = workers: 5 steps in rounds of 1, of 2 (2, 2, 1), of 3 (3, 2)
+@pytest.mark.parametrize("workers", WORKERS)
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_dask_matches_serial(tmp_path, heat_references, dask_client, kernel, workers):
+    out = run(tmp_path, "dask", kernel, workers, handles={"client": dask_client}, steps_per_exchange=workers)
+    record = heat_references.check(out, kernel)
+    assert record["framework"]["distributed"]
+    assert len([w for w in record["worker_busy"] if not w.startswith("idle")]) == workers
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_spark_matches_serial(tmp_path, heat_references, spark_session, kernel, workers):
+    out = run(
+        tmp_path, "spark", kernel, workers, handles={"session": spark_session}, steps_per_exchange=workers
+    )
+    record = heat_references.check(out, kernel)
+    assert record["framework"]["spark"].startswith("4.")
+
+
+@pytest.mark.parametrize("variant, handle", [("dask", "dask_client"), ("spark", "spark_session")])
+def test_resume_and_checkpoint(tmp_path, heat_references, request, variant, handle):
+    """Resumes a checkpoint at step 1, writes checkpoints every 2 steps, ends at serial's field."""
+    handles = {"client" if variant == "dask" else "session": request.getfixturevalue(handle)}
+    out = tmp_path / f"heat-{variant}-numpy-2.h5"
+    Checkpoint(job(), out).write(1, field(heat_references("numpy", steps=1)))
+    run(tmp_path, variant, "numpy", 2, handles=handles, checkpoint_every=2, steps_per_exchange=2)
+    assert attrs(out, "summary")["resumed_from_step"] == 1
+    heat_references.check(out, "numpy")
