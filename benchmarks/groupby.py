@@ -1,0 +1,214 @@
+"""Benchmark of the group-by problem (issue 6): every variant at 1 and 2 workers on 20 M rows over
+1000 keys, against serial pandas, with start-up separated, and where Dask and Spark pay back theirs.
+
+    python benchmarks/groupby.py                     # 20 M rows (and 5 M for the crossover fit)
+    python benchmarks/groupby.py --quick             # 400 000 rows: checks the script itself
+    python benchmarks/groupby.py --kernels pandas arrow numba
+
+Each run is a real `parbench run` (MPI under mpiexec) on datasets made once by `parbench generate`
+(generation is timed apart). The query speed-up is the compute phase of serial with the same
+kernel over the variant's compute phase (Spark, whose engine is the JVM, is compared with serial
+pandas); start-up (framework, workers, warm-up) and teardown are reported on their own.
+
+Crossover: every variant is run at two sizes, N and N/4, and its time fitted as
+    wall(rows) = fixed + per_row * rows
+(fixed: start-up, teardown and each query's own overhead; per_row from the compute phases). The
+data size at which a framework beats serial including its start-up is where the lines cross:
+rows* = (fixed_f - fixed_serial) / (per_row_serial - per_row_f). Targets from the issue are checked
+at the end; the exit status is 1 if one is missed (never with --quick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
+FULL = {"rows": 20_000_000, "keys": 1000, "partitions": 16}
+QUICK = {"rows": 400_000, "keys": 1000, "partitions": 16}
+SMALL_FRACTION = 4  # the second size of the crossover fit: N / 4
+SPEEDUP_TARGET = 1.6  # query speed-up at 2 workers, start-up excluded
+SPEEDUP_VARIANTS = ("processes", "mpi", "dask")
+CROSSOVER_VARIANTS = ("dask", "spark")
+
+
+def parbench(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "parbench"), *map(str, args)], check=True, capture_output=True, text=True
+    )
+
+
+def generate(folder: Path, rows: int, size: dict) -> tuple[Path, float, int]:
+    out = folder / f"data-{rows}"
+    began = time.perf_counter()
+    parbench(
+        "generate",
+        "groupby",
+        "--rows",
+        rows,
+        "--keys",
+        size["keys"],
+        "--partitions",
+        size["partitions"],
+        "--out",
+        out,
+    )
+    seconds = time.perf_counter() - began
+    return out, seconds, sum(p.stat().st_size for p in out.glob("*.parquet"))
+
+
+def run(dataset: Path, variant: str, kernel: str, workers: int, folder: Path) -> dict:
+    out = folder / f"{dataset.name}-{variant}-{kernel}-{workers}.h5"
+    log = folder / "timing.jsonl"
+    command = [
+        str(BIN / "parbench"),
+        "run",
+        "groupby",
+        variant,
+        "--kernel",
+        kernel,
+        "--dataset",
+        str(dataset),
+    ]
+    command += ["--out", str(out), "--timing-log", str(log), "--force"]
+    if variant == "mpi":
+        command = [shutil.which("mpiexec", path=str(BIN)) or "mpiexec", "-n", str(workers), *command]
+    else:
+        command += ["--workers", str(workers)]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    if variant != "serial":
+        parbench("verify", out, folder / f"{dataset.name}-serial-pandas-1.h5")
+    return json.loads(log.read_text().splitlines()[-1])
+
+
+def pandas_in_memory(dataset: Path) -> tuple[float, float]:
+    """Serial pandas with the data already in memory, and the read on its own: the issue's yardstick."""
+    import pandas as pd
+
+    began = time.perf_counter()
+    frame = pd.read_parquet(dataset, columns=["key", "value"])
+    read = time.perf_counter() - began
+    began = time.perf_counter()
+    frame.groupby("key")["value"].agg(["count", "sum", "mean", "std", "min", "max"])
+    return read, time.perf_counter() - began
+
+
+def kernels_of(variant: str, kernels: list[str]) -> list[str]:
+    return ["jvm"] if variant == "spark" else kernels
+
+
+def fixed_seconds(record: dict) -> float:
+    """Everything in a run's wall time that is not the query (start-up, teardown, writing...)."""
+    return record["phases"]["total"] - record["phases"]["compute"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="400 000 rows: checks the script, not the machine"
+    )
+    parser.add_argument("--rows", type=int, help="rows of the large dataset (default 20 M)")
+    parser.add_argument("--kernels", nargs="+", default=["pandas"], choices=("pandas", "arrow", "numba"))
+    args = parser.parse_args()
+    size = dict(QUICK if args.quick else FULL)
+    size["rows"] = args.rows or size["rows"]
+    sizes = (size["rows"], size["rows"] // SMALL_FRACTION)
+    records: dict[tuple, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="parbench-groupby-") as tmp:
+        folder = Path(tmp)
+        for rows in sizes:
+            dataset, seconds, size_bytes = generate(folder, rows, size)
+            print(f"generated {rows:,} rows, {size_bytes / 1e6:.0f} MB in {seconds:.1f} s (not timed below)")
+            if rows == sizes[0]:
+                read, query = pandas_in_memory(dataset)
+                print(f"pandas, one process: read {read:.2f} s, group-by in memory {query:.2f} s\n")
+                print(HEADER)
+            for variant in VARIANTS:
+                for kernel in kernels_of(variant, args.kernels):
+                    for workers in (1,) if variant == "serial" else (1, 2):
+                        record = run(dataset, variant, kernel, workers, folder)
+                        records[rows, variant, kernel, workers] = record
+                        if rows == sizes[0]:
+                            print(format_row(record, serial_of(records, rows, kernel)), flush=True)
+        bytes_per_row = size_bytes / sizes[1]
+    misses = check_speedups(records, sizes[0], args.kernels)
+    print()
+    for variant in CROSSOVER_VARIANTS:
+        kernel = kernels_of(variant, args.kernels)[0]
+        print(crossover(records, sizes, variant, kernel, bytes_per_row))
+    print(f"{len(misses)} speed-up target(s) missed" if misses else "all targets met")
+    return 1 if misses and not args.quick else 0
+
+
+def serial_of(records: dict, rows: int, kernel: str) -> dict:
+    return records[rows, "serial", "pandas" if kernel == "jvm" else kernel, 1]
+
+
+HEADER = (
+    f"{'variant':<18} {'kernel':<6} {'w':>2} {'wall s':>7} {'startup':>7} {'compute':>7} "
+    f"{'query sp.':>9} {'wall sp.':>8} {'other s':>7}"
+)
+
+
+def format_row(record: dict, serial: dict) -> str:
+    phases, reference = record["phases"], serial["phases"]
+    query_speedup = reference["compute"] / phases["compute"]
+    return (
+        f"{record['variant']:<18} {record['kernel']:<6} {record['workers']:>2} {phases['total']:>7.2f} "
+        f"{phases['startup']:>7.2f} {phases['compute']:>7.2f} {query_speedup:>9.2f} "
+        f"{reference['total'] / phases['total']:>8.2f} {fixed_seconds(record) - phases['startup']:>7.2f}"
+    )
+
+
+def check_speedups(records: dict, rows: int, kernels: list[str]) -> list[str]:
+    misses = []
+    for variant in SPEEDUP_VARIANTS:
+        for kernel in kernels:
+            record = records[rows, variant, kernel, 2]
+            speedup = serial_of(records, rows, kernel)["phases"]["compute"] / record["phases"]["compute"]
+            verdict = "met" if speedup >= SPEEDUP_TARGET else "MISSED"
+            line = f"{verdict}: {variant} {kernel} at 2 workers, query speed-up {speedup:.2f}"
+            line += f" (target {SPEEDUP_TARGET})"
+            print(line)
+            if verdict == "MISSED":
+                misses.append(line)
+    return misses
+
+
+def crossover(records: dict, sizes: tuple[int, int], variant: str, kernel: str, bytes_per_row: float) -> str:
+    """Where `variant` at 2 workers, start-up included, starts to beat serial pandas."""
+    large, small = sizes
+
+    def line(name, k, w):
+        big, little = records[large, name, k, w], records[small, name, k, w]
+        per_row = (big["phases"]["compute"] - little["phases"]["compute"]) / (large - small)
+        per_row = max(per_row, 1e-15)  # noise can make a tiny slope negative
+        fixed = fixed_seconds(big) + big["phases"]["compute"] - per_row * large
+        return fixed, per_row
+
+    serial_fixed, serial_rate = line("serial", "pandas" if kernel == "jvm" else kernel, 1)
+    fixed, rate = line(variant, kernel, 2)
+    head = (
+        f"crossover {variant} (2 workers) vs serial: fixed {fixed:.2f} s vs {serial_fixed:.2f} s, "
+        f"{rate * 1e9:.1f} vs {serial_rate * 1e9:.1f} ns/row"
+    )
+    if rate >= serial_rate:
+        return f"{head}: never (its per-row cost is not lower)"
+    rows = (fixed - serial_fixed) / (serial_rate - rate)
+    if rows <= 0:
+        return f"{head}: at any size"
+    gigabytes = rows * bytes_per_row / 1e9
+    return f"{head}: beats serial above about {rows / 1e6:.0f} M rows ({gigabytes:.1f} GB of Parquet)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
