@@ -5,7 +5,9 @@ between rounds. Each round of k steps (--steps-per-exchange) is one Spark job:
      before: a few rows per block, a small closure shipped with the tasks);
   2. each task stacks halo + block + halo, advances it k steps, trims the halo, and keeps the new
      block cached;
-  3. the job returns each new block's first and last k rows (and its kernel time) to the driver.
+  3. the job returns each new block's first and last k rows (and its kernel time) to the driver,
+     or the whole blocks after the last step and at checkpoints.
+In the first round each executor reads its own block from the initial field (or checkpoint).
 
 It is correct but slow, for reasons the design cannot avoid: every round is a job scheduled by
 the driver (tens of milliseconds on this machine), every block crosses the JVM <-> Python worker
@@ -70,6 +72,14 @@ class Edges:
 
 
 @dataclass(frozen=True)
+class Whole:
+    """The whole block (when the driver needs the field)."""
+
+    def __call__(self, block: Block) -> Block:
+        return block
+
+
+@dataclass(frozen=True)
 class Advance:
     job: HeatJob
     steps: int
@@ -107,27 +117,42 @@ def run(job: HeatJob, ctx: RunContext, session=None) -> dict:
             checkpoint = Checkpoint(job, ctx.out)
             start = checkpoint.start_step()
             owned = list(enumerate(job.owned_rows(ctx.workers)))
-            blocks = context.parallelize(owned, len(owned)).map(ReadBlock(job, str(ctx.out), start)).cache()
-            edges = {i: (top, bottom) for i, top, bottom, _ in blocks.map(Edges(depth)).collect()}
-        busy, wall = {}, 0.0
+            # Each executor reads its own block in the first round; the driver reads only the
+            # blocks' outer rows, the first round's halos.
+            source = checkpoint.window if start else job.window
+            edges = {
+                i: (source(slice(a, a + depth), slice(None)), source(slice(b - depth, b), slice(None)))
+                for i, (a, b) in owned
+            }
+            blocks = context.parallelize(owned, len(owned)).map(ReadBlock(job, str(ctx.out), start))
+        busy, wall, field = {}, 0.0, None
         for number, (first, stop) in enumerate(job.segments(start, longest=depth)):
             with ctx.phases.phase("compute"):
                 began = time.perf_counter()
                 advanced = blocks.map(Advance(job, stop - first, edges)).cache()
                 if number % LINEAGE_ROUNDS == LINEAGE_ROUNDS - 1:
                     advanced.localCheckpoint()
+                # The round's one job: the driver gets the new edges, or whole blocks when it
+                # needs the field (a checkpoint, the end).
+                whole = stop == job.steps or job.is_checkpoint(stop)
+                collected = advanced.map(Whole() if whole else Edges(depth)).collect()
+                if whole:
+                    field = np.vstack([b.field for b in sorted(collected, key=lambda b: b.index)])
+                    collected = [Edges(depth)(b) for b in collected]
                 edges = {}
-                for index, top, bottom, (worker, seconds) in advanced.map(Edges(depth)).collect():
+                for index, top, bottom, (worker, seconds) in collected:
                     edges[index] = (top, bottom)
                     busy[worker] = busy.get(worker, 0.0) + seconds
-                blocks.unpersist()
+                if number:
+                    blocks.unpersist()
                 blocks = advanced
                 wall += time.perf_counter() - began
             if job.is_checkpoint(stop):
                 with ctx.phases.phase("write"):
-                    checkpoint.write(stop, gather(blocks))
+                    checkpoint.write(stop, field)
         with ctx.phases.phase("communicate"):
-            field = gather(blocks)
+            if field is None:  # resumed at the last step: nothing to run
+                field = gather(blocks)
             blocks.unpersist()
         for worker, seconds in busy.items():
             ctx.add_busy(worker, seconds)
