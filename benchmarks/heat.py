@@ -1,0 +1,157 @@
+"""Benchmark of the heat problem (issue 5): time per step of every variant, numpy and numba
+kernels, at 1 and 2 workers, on a 4096 x 4096 grid.
+
+    python benchmarks/heat.py              # 4096^2, about 4-5 s of stepping per run
+    python benchmarks/heat.py --quick      # 512^2, 20 steps: checks the script, not the machine
+
+Each run is a real `parbench run heat` (MPI under mpiexec), timed inside the program, verified
+against serial. Per run it prints:
+  ms/step   the stepping loop (compute + communicate phases) per step
+  halo      the communicate share of the loop: halo exchange (mpi), waiting at barriers and for
+            futures (threads, processes), halo tasks, transfers and scheduling (dask, spark)
+  x floor   step time over the memory-bandwidth floor: a step reads and writes the grid at least
+            once, 2 x 8 x NX x NY bytes, at the copy bandwidth measured on this machine (23 GB/s
+            on one core, 42 GB/s on two: ../shared/notes/stack-facts.md; --bandwidth to change)
+  effic.    parallel efficiency: serial ms/step (same kernel) / (workers x ms/step)
+  start s   start-up (pools, clusters, JVM) and the rest of the wall time outside the loop
+Targets (from the issue), checked at the end, exit status 1 when one is missed: the numba serial
+step within 2x of the floor, the numpy one within 5x, mpi at 2 ranks with efficiency >= 0.75.
+Dask and Spark exchange halos every --steps-per-exchange steps (10 by default here, stated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
+KERNELS = ("numpy", "numba")
+STEPS = {"numpy": 100, "numba": 200}  # a few seconds each at 4096^2
+BANDWIDTH = {1: 23e9, 2: 42e9}  # bytes/s, np.copyto read+write, one and two cores
+FLOOR_TARGETS = {"numba": 2.0, "numpy": 5.0}
+MPI_EFFICIENCY_TARGET = 0.75
+
+
+def run(variant, kernel, workers, args, folder: Path) -> dict:
+    out = folder / f"heat-{variant}-{kernel}-{workers}.h5"
+    log = folder / "timing.jsonl"
+    steps = args.steps or STEPS[kernel]
+    command = [str(BIN / "parbench"), "run", "heat", variant, "--kernel", kernel, "--out", str(out)]
+    command += ["--timing-log", str(log), "--force", "--nx", str(args.size), "--ny", str(args.size)]
+    command += ["--steps", str(steps), "--steps-per-exchange", str(args.steps_per_exchange)]
+    if variant == "mpi":
+        command = [shutil.which("mpiexec", path=str(BIN)) or "mpiexec", "-n", str(workers), *command]
+    else:
+        command += ["--workers", str(workers)]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    if variant != "serial":
+        reference = folder / f"heat-serial-{kernel}-1.h5"
+        subprocess.run(
+            [str(BIN / "parbench"), "verify", str(out), str(reference)], check=True, capture_output=True
+        )
+    return json.loads(log.read_text().splitlines()[-1])
+
+
+def figures(record: dict, serial: dict | None, bandwidth: dict) -> dict:
+    p, steps, workers = record["phases"], record["params"]["steps"], record["workers"]
+    nx, ny = record["params"]["nx"], record["params"]["ny"]
+    loop = p["compute"] + p["communicate"]
+    step = loop / steps
+    floor = 2 * 8 * nx * ny / bandwidth[min(workers, 2)]
+    serial_step = (
+        step
+        if serial is None
+        else (serial["phases"]["compute"] + serial["phases"]["communicate"]) / serial["params"]["steps"]
+    )
+    return {
+        "variant": record["variant"],
+        "kernel": record["kernel"],
+        "workers": workers,
+        "step_ms": step * 1e3,
+        "halo": p["communicate"] / loop if loop else 0.0,
+        "floor_ratio": step / floor,
+        "efficiency": serial_step / (workers * step),
+        "outside": p["total"] - loop,
+    }
+
+
+HEADER = f"{'variant':<18} {'kernel':<6} {'w':>2} {'ms/step':>9} {'halo':>6} {'x floor':>8} "
+HEADER += f"{'effic.':>6} {'start s':>8}"
+
+
+def format_row(r: dict) -> str:
+    return (
+        f"{r['variant']:<18} {r['kernel']:<6} {r['workers']:>2} {r['step_ms']:>9.2f} {r['halo']:>6.0%} "
+        f"{r['floor_ratio']:>8.2f} {r['efficiency']:>6.2f} {r['outside']:>8.2f}"
+    )
+
+
+def check_targets(rows: list[dict]) -> list[str]:
+    found = {(r["variant"], r["kernel"], r["workers"]): r for r in rows}
+    lines = []
+    for kernel, target in FLOOR_TARGETS.items():
+        r = found.get(("serial", kernel, 1))
+        if r:
+            ok = r["floor_ratio"] <= target
+            lines.append(
+                f"{'met   ' if ok else 'MISSED'} {kernel} serial step {r['floor_ratio']:.2f}x the floor "
+                f"(target <= {target}x)"
+            )
+    for kernel in KERNELS:
+        r = found.get(("mpi", kernel, 2))
+        if r:
+            ok = r["efficiency"] >= MPI_EFFICIENCY_TARGET
+            lines.append(
+                f"{'met   ' if ok else 'MISSED'} mpi {kernel} 2 ranks efficiency {r['efficiency']:.2f} "
+                f"(target >= {MPI_EFFICIENCY_TARGET})"
+            )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="512^2, 20 steps: checks the script only")
+    parser.add_argument("--size", type=int, default=4096, help="grid NX = NY (default 4096)")
+    parser.add_argument("--steps", type=int, help="steps per run (default: 100 numpy, 200 numba)")
+    parser.add_argument("--steps-per-exchange", type=int, default=10, help="dask, spark (default 10)")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    parser.add_argument("--kernels", nargs="+", default=list(KERNELS), choices=KERNELS)
+    parser.add_argument(
+        "--bandwidth", type=float, nargs=2, metavar=("ONE", "TWO"), help="GB/s, 1 and 2 cores"
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.size, args.steps = 512, args.steps or 20
+    bandwidth = {1: args.bandwidth[0] * 1e9, 2: args.bandwidth[1] * 1e9} if args.bandwidth else BANDWIDTH
+    print(
+        f"heat {args.size} x {args.size}; dask and spark exchange halos every {args.steps_per_exchange} steps"
+    )
+    print(HEADER)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="parbench-heat-bench-") as tmp:
+        folder = Path(tmp)
+        for kernel in args.kernels:
+            serial = run("serial", kernel, 1, args, folder)
+            for variant in args.variants:
+                for workers in (1,) if variant == "serial" else (1, 2):
+                    record = serial if variant == "serial" else run(variant, kernel, workers, args, folder)
+                    rows.append(figures(record, serial, bandwidth))
+                    print(format_row(rows[-1]), flush=True)
+    lines = check_targets(rows)
+    print()
+    print("\n".join(lines))
+    if args.quick:
+        print("(--quick: a grid this small fits in cache; the targets are for 4096^2)")
+    return 1 if any(line.startswith("MISSED") for line in lines) and not args.quick else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
