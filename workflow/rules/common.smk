@@ -8,6 +8,7 @@ from snakemake.exceptions import WorkflowError
 
 from parbench import registry
 from parbench.study import config as study_config
+from parbench.study import locks
 from parbench.study import plan
 
 REPORT_FIGURES = (
@@ -31,6 +32,19 @@ def validated_study(config, schema):
     for pair in study.skipped():
         logger.info(f"parbench: left out (the variant has no such kernel): {pair}")
     return study
+
+
+def release_stale_locks():
+    """A study killed with kill -9 leaves Snakemake's locks behind: remove them when the run
+    that took them is gone, so the same command again resumes the study (see parbench.study.locks).
+    """
+    if not workflow.is_main_process or workflow.dryrun:
+        return
+    if locks.clear_stale():
+        logger.warning(
+            "parbench: removed the locks of a killed run of this study; resuming it"
+        )
+    locks.claim()
 
 
 def alternatives(names):

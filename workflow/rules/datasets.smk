@@ -6,9 +6,9 @@ rule dataset:
     output:
         directory(plan.DATASET_DIR),
     log:
-        "logs/datasets/" + plan.DATASET + ".log",
+        plan.DATASET_LOG,
     benchmark:
-        "results/benchmarks/datasets/" + plan.DATASET + ".tsv"
+        plan.DATASET_BENCHMARK
     conda:
         "../../envs/parbench.yaml"
     threads: 1

@@ -2,12 +2,8 @@
 # Each job reserves as many cores as it has workers, and one slot of the global `timed`
 # resource so that measurements never overlap (see timed_slots in common.smk).
 
-# --force: Snakemake has already removed the outputs of a job it reruns; a result it never
-# recorded (a run killed after the rename) is replaced rather than reported as existing.
-RUN_ARGS = (
-    "--workers {wildcards.workers} --kernel {wildcards.kernel} {params.options} "
-    "--out {output.result} --timing-log {output.record} --force"
-)
+# --force: Snakemake removes the outputs of a job before it reruns it; --force also replaces a
+# result that Snakemake never recorded (a run killed between the rename and its bookkeeping).
 
 
 rule run:
@@ -31,8 +27,8 @@ rule run:
         options=run_options,
     shell:
         "python -m parbench run {wildcards.problem} {wildcards.variant} "
-        + RUN_ARGS
-        + " > {log} 2>&1"
+        "--workers {wildcards.workers} --kernel {wildcards.kernel} {params.options} "
+        "--out {output.result} --timing-log {output.record} --force > {log} 2>&1"
 
 
 # MPI ranks are started by the `mpi` resource: config mpi_launcher (mpiexec) locally, srun in
@@ -59,9 +55,10 @@ rule run_mpi:
     params:
         options=run_options,
     shell:
-        "{resources.mpi} -n {wildcards.workers} python -m parbench run {wildcards.problem} {wildcards.variant} "
-        + RUN_ARGS
-        + " > {log} 2>&1"
+        "{resources.mpi} -n {wildcards.workers} "
+        "python -m parbench run {wildcards.problem} {wildcards.variant} "
+        "--workers {wildcards.workers} --kernel {wildcards.kernel} {params.options} "
+        "--out {output.result} --timing-log {output.record} --force > {log} 2>&1"
 
 
 rule reference:
@@ -70,9 +67,9 @@ rule reference:
     output:
         plan.REFERENCE_RESULT,
     log:
-        "logs/references/" + plan.REFERENCE + ".log",
+        plan.REFERENCE_LOG,
     benchmark:
-        "results/benchmarks/references/" + plan.REFERENCE + ".tsv"
+        plan.REFERENCE_BENCHMARK
     conda:
         "../../envs/parbench.yaml"
     threads: 1

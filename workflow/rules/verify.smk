@@ -9,7 +9,7 @@ rule verify:
     output:
         plan.STATUS,
     log:
-        "logs/verify/" + plan.RUN + ".log",
+        plan.STATUS_LOG,
     conda:
         "../../envs/parbench.yaml"
     params:

@@ -28,7 +28,9 @@ def load_schema(path) -> dict:
 
 
 def registry_schema(schema: dict, description: dict | None = None) -> dict:
-    """The static schema with the registry's names filled into its enums."""
+    """The static schema with the registry's names filled in: the enums of variants, problems
+    and kernels, and for each problem (if name is P, then ...) its own kernels, the parameters a
+    size may set (typed, bounded) and the integer parameters weak scaling may grow."""
     description = description or registry.describe()
     schema = copy.deepcopy(schema)
     defs = schema["$defs"]
@@ -36,12 +38,28 @@ def registry_schema(schema: dict, description: dict | None = None) -> dict:
     defs["problem_name"]["enum"] = list(description["problems"])
     kernels = {k: None for p in description["problems"].values() for k in p["kernels"]}
     defs["kernel"]["enum"] = list(kernels)
+    defs["problem_entry"]["allOf"] = [
+        {
+            "if": {"properties": {"name": {"const": name}}, "required": ["name"]},
+            "then": {"properties": problem_schema(problem)},
+        }
+        for name, problem in description["problems"].items()
+    ]
     return schema
 
 
-def problem_params(entry: dict) -> dict:
+def problem_params(problem: dict) -> dict:
     """A problem's run parameters and, for problems that generate a dataset, its dataset's."""
-    return {**entry.get("dataset_params", {}), **entry["params"]}
+    return {**problem.get("dataset_params", {}), **problem["params"]}
+
+
+def problem_schema(problem: dict) -> dict:
+    integers = [name for name, spec in problem_params(problem).items() if spec["type"] == "int"]
+    return {
+        "kernels": {"items": {"enum": list(problem["kernels"])}},
+        "sizes": {"additionalProperties": size_schema(problem)},
+        "scale_with_workers": {"items": {"enum": integers}},
+    }
 
 
 def size_schema(problem: dict) -> dict:
@@ -93,43 +111,22 @@ def explain(error) -> str:
     return f"{where}: {error.message}"
 
 
-def errors_of(validator: Draft202012Validator, instance, prefix=()) -> list[str]:
+def errors_of(validator: Draft202012Validator, instance) -> list[str]:
+    # A bad key name (propertyNames) is reported at its parent, with the name as the value.
     found = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-    messages = []
-    for error in found:
-        # A bad key name (propertyNames) is reported at its parent, with the name as the value.
-        error.path.extendleft(reversed(prefix))
-        messages.append(explain(error))
-    return messages
+    return list(dict.fromkeys(explain(error) for error in found))
 
 
 def semantic_errors(config: dict, description: dict) -> list[str]:
-    """What a schema cannot say: per-problem kernels and parameters, and cross references."""
+    """What the schema cannot say: problems listed twice, and overrides that name a problem,
+    kernel or size the study does not have."""
     messages = []
     problems = description["problems"]
     seen = set()
     for i, entry in enumerate(config["problems"]):
-        name = entry["name"]
-        info = problems[name]
-        if name in seen:
-            messages.append(f"problems[{i}].name: {name!r} is listed twice")
-        seen.add(name)
-        for j, kernel in enumerate(entry["kernels"]):
-            if kernel not in info["kernels"]:
-                messages.append(
-                    f"problems[{i}].kernels[{j}]: {kernel!r} is not a kernel of {name}; "
-                    f"choose from: {', '.join(info['kernels'])}"
-                )
-        validator = Draft202012Validator(size_schema(info))
-        for size, values in entry["sizes"].items():
-            messages += errors_of(validator, values, ("problems", i, "sizes", size))
-        integer_params = [p for p, spec in problem_params(info).items() if spec["type"] == "int"]
-        for j, param in enumerate(entry.get("scale_with_workers", [])):
-            if param not in integer_params:
-                messages.append(
-                    f"problems[{i}].scale_with_workers[{j}]: {param!r} is not an integer parameter "
-                    f"of {name}; choose from: {', '.join(integer_params)}"
-                )
+        if entry["name"] in seen:
+            messages.append(f"problems[{i}].name: {entry['name']!r} is listed twice")
+        seen.add(entry["name"])
     selected = {entry["name"]: entry for entry in config["problems"]}
     for i, override in enumerate(config.get("overrides", [])):
         targets = override.get("problems", list(selected))

@@ -9,17 +9,21 @@ from dataclasses import asdict, dataclass
 
 from parbench import registry
 
-# File layout under the working directory. Wildcard names match the Run fields.
+# File layout under the working directory (wildcard names match the Run fields). Written out in
+# full, one line per file, so that the rules and the collection use the same spelling.
 RUN = "{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}"
-REFERENCE = "{problem}/{size}/{kernel}/x{scale}"
-DATASET = "{problem}/{size}/x{scale}"
-RESULT = "results/runs/" + RUN + ".h5"
-RECORD = "results/runs/" + RUN + ".jsonl"
-STATUS = "results/verify/" + RUN + ".json"
-RUN_BENCHMARK = "results/benchmarks/runs/" + RUN + ".tsv"
-RUN_LOG = "logs/runs/" + RUN + ".log"
-REFERENCE_RESULT = "results/references/" + REFERENCE + ".h5"
-DATASET_DIR = "results/datasets/" + DATASET
+RESULT = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.h5"
+RECORD = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.jsonl"
+RUN_LOG = "logs/runs/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.log"
+RUN_BENCHMARK = "results/benchmarks/runs/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.tsv"
+STATUS = "results/verify/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.json"
+STATUS_LOG = "logs/verify/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.log"
+REFERENCE_RESULT = "results/references/{problem}/{size}/{kernel}/x{scale}.h5"
+REFERENCE_LOG = "logs/references/{problem}/{size}/{kernel}/x{scale}.log"
+REFERENCE_BENCHMARK = "results/benchmarks/references/{problem}/{size}/{kernel}/x{scale}.tsv"
+DATASET_DIR = "results/datasets/{problem}/{size}/x{scale}"
+DATASET_LOG = "logs/datasets/{problem}/{size}/x{scale}.log"
+DATASET_BENCHMARK = "results/benchmarks/datasets/{problem}/{size}/x{scale}.tsv"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""The report's arithmetic on made-up runs with known answers, and stale-lock detection."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pandas as pd
+import pytest
+
+from parbench.study import analysis, locks
+
+
+def runs_table(times: dict, status: str = "ok") -> pd.DataFrame:
+    """{(variant, workers): [seconds per repeat]} as a runs table of one case."""
+    rows = []
+    for (variant, workers), seconds in times.items():
+        for repeat, total in enumerate(seconds, start=1):
+            rows.append(
+                {
+                    "run": f"pi/s/numpy/{variant}/w{workers}-r{repeat}",
+                    "problem": "pi",
+                    "size": "s",
+                    "kernel": "numpy",
+                    "variant": variant,
+                    "workers": workers,
+                    "repeat": repeat,
+                    "status": status,
+                    "total_s": total,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def amdahl(f: float, p: int, t1: float = 10.0) -> float:
+    return t1 * (f + (1 - f) / p)
+
+
+def test_speedup_efficiency_and_serial_fraction_recover_amdahl():
+    times = {("serial", 1): [10.0, 10.0]}
+    times |= {("mpi", p): [amdahl(0.1, p)] for p in (1, 2, 4, 8)}
+    scaled = analysis.speedups(runs_table(times))
+    eight = scaled[(scaled["variant"] == "mpi") & (scaled["workers"] == 8)].iloc[0]
+    assert eight["speedup"] == pytest.approx(1 / (0.1 + 0.9 / 8))
+    assert eight["efficiency"] == pytest.approx(eight["speedup"] / 8)
+    fractions = analysis.serial_fractions(scaled).set_index("variant")
+    assert fractions.loc["mpi", "fitted_serial_fraction"] == pytest.approx(0.1)
+    assert fractions.loc["mpi", "karp_flatt_at_max"] == pytest.approx(0.1)
+
+
+def test_weak_scaling_efficiency_and_gustafson_fraction():
+    # Times chosen so that the scaled speed-up is Gustafson's p - s (p - 1) with serial fraction s.
+    s = 0.2
+    times = {("serial", 1): [4.0]}
+    times |= {("threads", p): [4.0 * p / (p - s * (p - 1))] for p in (1, 2, 4)}
+    scaled = analysis.speedups(runs_table(times), weak=True)
+    four = scaled[(scaled["variant"] == "threads") & (scaled["workers"] == 4)].iloc[0]
+    assert four["speedup"] == pytest.approx(4 - s * 3)
+    assert four["efficiency"] == pytest.approx(four["speedup"] / 4)
+    fractions = analysis.serial_fractions(scaled, weak=True).set_index("variant")
+    assert fractions.loc["threads", "fitted_serial_fraction"] == pytest.approx(s)
+
+
+def test_fastest_variant_per_worker_count_and_failed_runs_left_out():
+    times = {("serial", 1): [3.0], ("threads", 2): [2.0, 2.2], ("mpi", 2): [1.5, 9.0, 1.4]}
+    table = runs_table(times)
+    fastest = analysis.fastest(table).set_index("workers")
+    assert fastest.loc[2, "fastest"] == "mpi" and fastest.loc[2, "runner_up"] == "threads"
+    assert fastest.loc[1, "fastest"] == "serial"
+    table.loc[table["variant"] == "mpi", "status"] = "mismatch"
+    assert analysis.fastest(table).set_index("workers").loc[2, "fastest"] == "threads"
+
+
+def test_without_serial_runs_the_baseline_is_the_variants_own_single_worker_run():
+    scaled = analysis.speedups(runs_table({("dask", 1): [6.0], ("dask", 2): [4.0]}))
+    assert scaled.set_index("workers").loc[2, "speedup"] == pytest.approx(1.5)
+
+
+def test_locks_of_a_dead_holder_are_stale_and_of_a_live_one_are_not(tmp_path):
+    lock_dir = tmp_path / locks.LOCKS
+    lock_dir.mkdir(parents=True)
+    holder = subprocess.Popen(["sleep", "30"])
+    try:
+        assert locks.claim(tmp_path, holder.pid)
+        (lock_dir / "0.input.lock").write_text("x")
+        assert not locks.claim(tmp_path)  # someone holds the locks: do not take them over
+        assert not locks.clear_stale(tmp_path)  # the holder runs: leave its locks
+    finally:
+        holder.kill()
+        holder.wait()
+    assert locks.clear_stale(tmp_path)
+    assert not locks.lock_files(tmp_path)
+
+
+def test_locks_without_a_recorded_holder_are_left_alone(tmp_path):
+    (tmp_path / locks.LOCKS).mkdir(parents=True)
+    (tmp_path / locks.LOCKS / "0.output.lock").write_text("x")
+    assert not locks.clear_stale(tmp_path)

@@ -1,0 +1,122 @@
+"""The study config: the shipped configs validate, bad ones fail before any job runs, naming the
+key and the allowed values."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from workflow_cases import DEFAULT, PRESETS, ROOT, output_of, snakemake
+
+from parbench import registry
+from parbench.study import config as study_config
+from parbench.study.plan import Study
+
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def load(path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+@pytest.mark.parametrize("path", [DEFAULT, *PRESETS], ids=lambda p: p.stem)
+def test_shipped_configs_validate_and_plan_runs(path):
+    study = Study(study_config.load(path, SCHEMA))
+    runs = study.runs()
+    assert runs
+    assert {r.variant for r in runs} <= set(registry.VARIANTS)
+    assert all(r.workers == 1 for r in runs if r.variant == "serial")
+
+
+def test_default_study_covers_every_variant_and_the_gil_panel():
+    runs = Study(study_config.load(DEFAULT, SCHEMA)).runs()
+    assert {r.variant for r in runs} == set(registry.VARIANTS)
+    threads = {r.kernel for r in runs if r.variant == "threads" and r.problem == "mandelbrot"}
+    assert {"python", "numba"} <= threads
+    assert {r.repeat for r in runs if r.variant == "spark"} == {1}  # the override
+
+
+def test_weak_scaling_grows_the_size_with_the_workers():
+    study = Study(study_config.load(ROOT / "config" / "presets" / "weak-scaling.yaml", SCHEMA))
+    four = next(r for r in study.runs() if r.problem == "pi" and r.workers == 4)
+    assert four.scale == 4
+    assert "--samples 200000000" in study.run_options("pi", four.size, four.scale)
+    assert study.reference(four).endswith("/x4.h5")
+
+
+BAD = {
+    # (what is changed, the key that must be named, words of the allowed values)
+    "unknown problem": (lambda c: c["problems"][0].update(name="fft"), "problems[0].name", "mandelbrot"),
+    "unknown variant": (lambda c: c["variants"].append("openmp"), "variants[", "futures-threads"),
+    "unknown kernel": (
+        lambda c: c["problems"][0].update(kernels=["cuda"]),
+        "problems[0].kernels[0]",
+        "numba",
+    ),
+    "workers zero": (lambda c: c.update(workers=[0, 2]), "workers[0]", ">= 1"),
+    "workers negative": (lambda c: c.update(workers=[-2]), "workers[0]", ">= 1"),
+    "empty variants": (lambda c: c.update(variants=[]), "variants", "must not be empty"),
+    "empty workers": (lambda c: c.update(workers=[]), "workers", "must not be empty"),
+    "repeats a string": (lambda c: c.update(repeats="two"), "repeats", "integer"),
+    "workers a string": (lambda c: c.update(workers="1,2"), "workers", "array"),
+    "unknown key": (lambda c: c.update(cores=4), "config", "allowed keys"),
+    "size name with shell characters": (
+        lambda c: c["problems"][0].update(sizes={"a;rm -rf x": {"width": 8}}),
+        "problems[0].sizes",
+        "not allowed",
+    ),
+    "launcher with shell characters": (
+        lambda c: c.update(mpi_launcher="mpiexec; rm -rf ~"),
+        "mpi_launcher",
+        "not allowed",
+    ),
+    "unknown parameter": (
+        lambda c: c["problems"][0]["sizes"]["small"].update(depth=3),
+        "problems[0].sizes.small",
+        "width",
+    ),
+    "parameter below its minimum": (
+        lambda c: c["problems"][0]["sizes"]["small"].update(width=0),
+        "problems[0].sizes.small.width",
+        ">= 1",
+    ),
+    "parameter of the wrong type": (
+        lambda c: c["problems"][0]["sizes"]["small"].update(width="wide"),
+        "problems[0].sizes.small.width",
+        "integer",
+    ),
+    "override naming an unknown size": (
+        lambda c: c["overrides"].append({"variants": ["dask"], "sizes": ["huge"]}),
+        "overrides[2].sizes[0]",
+        "small",
+    ),
+    "unknown key in an override": (
+        lambda c: c["overrides"].append({"variants": ["dask"], "threads": 4}),
+        "overrides[2]",
+        "allowed keys",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_config_names_the_key_and_the_allowed_values(case):
+    change, key, allowed = BAD[case]
+    config = copy.deepcopy(load(DEFAULT))
+    change(config)
+    with pytest.raises(study_config.StudyConfigError) as error:
+        study_config.validate(config, SCHEMA)
+    message = str(error.value)
+    assert key in message and allowed in message, message
+
+
+def test_snakemake_stops_on_a_bad_config_before_any_job(tmp_path):
+    config = load(DEFAULT)
+    config["problems"][0]["kernels"] = ["numpy", "fortran"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(config))
+    done = snakemake(tmp_path / "study", "--cores", "1", configfile=bad)
+    assert done.returncode != 0
+    text = output_of(done)
+    assert "problems[0].kernels[1]: 'fortran' is not allowed; choose from: python, numpy, numba" in text
+    assert not (tmp_path / "study" / "results").exists()

@@ -1,0 +1,117 @@
+"""The smoke study end to end with real runs (MPI included): the tidy table, the merged log,
+the self-contained report and `snakemake --report`; then a tampered result fails verification,
+naming the run, and the report lists it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import h5py
+import pandas as pd
+import pytest
+import yaml
+from workflow_cases import SMOKE, output_of, snakemake
+
+from parbench.timing import PHASES
+
+SMOKE_CONFIG = yaml.safe_load(SMOKE.read_text())
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("smoke")
+    done = snakemake(workdir, "--cores", "2")
+    assert done.returncode == 0, output_of(done)[-5000:]
+    return workdir
+
+
+def expected_run_count() -> int:
+    # mandelbrot: numpy for 4 variants, python and numba for serial and threads; pi: numpy.
+    per_kernel = {"serial": 1, "threads": 2, "processes": 2, "mpi": 2}  # worker counts
+    mandelbrot = sum(per_kernel.values()) + 2 * (per_kernel["serial"] + per_kernel["threads"])
+    return mandelbrot + sum(per_kernel.values())
+
+
+def test_tidy_table_has_every_run_phase_and_parameter(study):
+    timings = pd.read_csv(study / "results" / "timings.csv")
+    runs = timings["run"].unique()
+    assert len(runs) == expected_run_count()
+    assert set(timings["variant"]) == set(SMOKE_CONFIG["variants"])
+    assert set(timings["phase"]) == {*PHASES, "total"}
+    assert (timings.groupby("run").size() == len(PHASES) + 1).all()
+    assert (timings["seconds"] >= 0).all() and (timings["status"] == "ok").all()
+    mandelbrot = timings[timings["problem"] == "mandelbrot"]
+    assert set(mandelbrot["param.width"]) == {64} and set(mandelbrot["param.maxiter"]) == {50}
+    assert set(timings.loc[timings["problem"] == "pi", "param.samples"]) == {200000}
+    assert set(timings.loc[timings["variant"] == "mpi", "workers"]) == {1, 2}
+    assert set(timings.loc[timings["variant"] == "serial", "workers"]) == {1}
+
+
+def test_run_table_and_merged_log(study):
+    runs = pd.read_csv(study / "results" / "runs.csv")
+    assert len(runs) == expected_run_count() and (runs["status"] == "ok").all()
+    assert (runs["process_s"] >= runs["total_s"] * 0.5).all()  # the benchmark wraps the run
+    busy = pd.read_csv(study / "results" / "worker_busy.csv")
+    two = busy[busy["workers"] == 2].groupby("run").size()
+    assert (two == 2).all()
+    lines = (study / "results" / "timings.jsonl").read_text().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert sorted(r["run"] for r in records) == sorted(runs["run"])
+    assert all("phases" in r and "machine" in r for r in records)
+
+
+def test_report_is_self_contained_with_every_figure_and_table(study):
+    page = (study / "results" / "report" / "index.html").read_text()
+    assert page.count("src='data:image/png;base64,") == 6
+    assert not re.search(r"(src|href)=['\"]?(https?:|//|file:)", page)
+    for heading in (
+        "Wall time against workers",
+        "Speed-up and parallel efficiency",
+        "Where the time goes",
+        "Per-worker busy time",
+        "Threads and the GIL",
+        "Fitted serial fraction",
+        "Fastest variant per problem and worker count",
+        "Machine and software",
+        "All 20 runs finished and match their serial reference",
+    ):
+        assert heading in page, heading
+    assert "version: python" in page and "machine: cpus" in page
+    fastest = pd.read_csv(study / "results" / "report" / "tables" / "fastest.csv")
+    assert set(fastest["workers"]) == {1, 2}
+    assert set(fastest["fastest"]) <= set(SMOKE_CONFIG["variants"])
+    fractions = pd.read_csv(study / "results" / "report" / "tables" / "serial_fraction.csv")
+    assert {"processes", "threads", "mpi"} <= set(fractions["variant"])
+    for figure in ("wall_time", "speedup_efficiency", "overheads", "worker_busy", "gil", "serial_fraction"):
+        assert (study / "results" / "report" / "figures" / f"{figure}.png").stat().st_size > 5000
+
+
+def test_second_run_has_nothing_to_do(study):
+    done = snakemake(study, "--dry-run", "--cores", "2")
+    assert done.returncode == 0 and "Nothing to be done" in output_of(done), output_of(done)
+
+
+def test_snakemake_report(study):
+    done = snakemake(study, "--report", "snakemake-report.html", "--cores", "1")
+    assert done.returncode == 0, output_of(done)
+    page = (study / "snakemake-report.html").read_text()
+    assert "wall_time.png" in page and "fastest.csv" in page
+
+
+def test_tampered_result_fails_verification_naming_the_run(study, tmp_path):
+    copy = tmp_path / "tampered"
+    shutil.copytree(study, copy, symlinks=True)
+    run = "mandelbrot/tiny/numpy/threads/w2-r1"
+    with h5py.File(copy / "results" / "runs" / f"{run}.h5", "r+") as f:
+        f["result/counts"][3, 5] += 1
+    done = snakemake(copy, "--cores", "2")
+    text = output_of(done)
+    assert done.returncode != 0
+    assert f"{run}: counts[3, 5] is" in text, text[-4000:]
+    runs = pd.read_csv(copy / "results" / "runs.csv").set_index("run")
+    assert runs.loc[run, "status"] == "mismatch"
+    page = (copy / "results" / "report" / "index.html").read_text()
+    assert "1 of 20 runs are not in the figures" in page and run in page
+    assert not (copy / "results" / "verification.txt").exists()

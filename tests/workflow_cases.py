@@ -1,0 +1,53 @@
+"""Running the real workflow from tests: `snakemake` in a temporary working directory, with the
+repository's Snakefile and a config file of this repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SNAKEFILE = ROOT / "workflow" / "Snakefile"
+DEFAULT = ROOT / "config" / "config.yaml"
+PRESETS = sorted((ROOT / "config" / "presets").glob("*.yaml"))
+SMOKE = ROOT / "config" / "presets" / "smoke.yaml"
+
+
+def environment(path: str | None = None) -> dict:
+    """The venv's bin first on PATH: the rules run `python -m parbench` and `mpiexec`."""
+    env = dict(os.environ)
+    env["PATH"] = path if path is not None else f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    for name in list(env):  # a surrounding MPI or SLURM job must not leak into the runs
+        if name.startswith(("PMI_", "PMIX_", "OMPI_", "SLURM_")):
+            del env[name]
+    return env
+
+
+def command(workdir, *args, configfile=SMOKE) -> list[str]:
+    return [
+        str(BIN / "snakemake"),
+        "--snakefile",
+        str(SNAKEFILE),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(configfile),
+        *map(str, args),
+    ]
+
+
+def snakemake(workdir, *args, configfile=SMOKE, timeout=300, path=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command(workdir, *args, configfile=configfile),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment(path),
+    )
+
+
+def output_of(done: subprocess.CompletedProcess) -> str:
+    return done.stdout + done.stderr
