@@ -8,7 +8,9 @@ Each run is a real `parbench run heat` (MPI under mpiexec), timed inside the pro
 against serial. Per run it prints:
   ms/step   the stepping loop (compute + communicate phases) per step
   halo      the communicate share of the loop: halo exchange (mpi), waiting at barriers and for
-            futures (threads, processes), halo tasks, transfers and scheduling (dask, spark)
+            futures (threads, processes), halo tasks, transfers and scheduling (dask, spark);
+            it also holds gathering the final field into one process (mpi, dask, spark),
+            amortised over the steps: keep enough steps (the defaults) for a per-step figure
   x floor   step time over the memory-bandwidth floor: a step reads and writes the grid at least
             once, 2 x 8 x NX x NY bytes, at the copy bandwidth measured on this machine (23 GB/s
             on one core, 42 GB/s on two: ../shared/notes/stack-facts.md; --bandwidth to change)

@@ -173,12 +173,11 @@ def write_checkpoint(cart, checkpoint: Checkpoint, step: int, block: Block, u: n
 def gather_field(cart, job: HeatJob, dims, block: Block, u: np.ndarray) -> np.ndarray | None:
     """Rank 0 receives every rank's owned block directly into its place in the whole field (a
     subarray datatype per sender: no staging copy, no pickling)."""
-    mine = np.ascontiguousarray(u[block.owned_local()])
     if cart.Get_rank() != 0:
-        cart.Send(mine, dest=0, tag=0)
+        cart.Send(np.ascontiguousarray(u[block.owned_local()]), dest=0, tag=0)
         return None
     field = np.empty(job.shape)
-    field[block.owned_global()] = mine
+    field[block.owned_global()] = u[block.owned_local()]
     for sender in range(1, cart.Get_size()):
         theirs = Block(job, dims, cart.Get_coords(sender))
         rows, cols = theirs.owned_rows, theirs.owned_cols
