@@ -80,7 +80,10 @@ def test_matches_serial(tmp_path, heat_references, variant, kernel, workers):
     record = heat_references.check(run(tmp_path, variant, kernel, workers), kernel)
     assert (record["variant"], record["kernel"], record["workers"]) == (variant, kernel, workers)
     busy = [w for w in record["worker_busy"] if not w.startswith("idle")]
-    assert len(busy) == workers
+    if variant.startswith("futures"):  # an idle pool thread or process may take two blocks
+        assert 1 <= len(busy) <= workers
+    else:
+        assert len(busy) == workers  # a thread or process per block
     assert record["phases"]["compute"] > 0
 
 
