@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from workflow_cases import BIN, DEFAULT, PRESETS, ROOT, SNAKEFILE, output_of, snakemake
 
 ABSENT = re.compile(r"java|mpi|^s(run|batch|queue|acct|control|alloc|info)$|slurm|orte")
@@ -58,3 +59,36 @@ def test_snakefmt_is_clean():
         timeout=120,
     )
     assert done.returncode == 0, output_of(done)
+
+
+def test_problems_with_datasets_and_variant_kernels_need_only_config_entries(tmp_path, bare_path):
+    """heat and groupby join a study by config alone: groupby's dataset is generated once per
+    size and scale, and Spark's own `jvm` kernel runs only with Spark, verified against the
+    serial reference of the default kernel."""
+    config = {
+        "scaling": "weak",
+        "variants": ["serial", "threads", "mpi", "spark"],
+        "workers": [1, 2],
+        "repeats": 1,
+        "problems": [
+            {"name": "heat", "kernels": ["numpy"], "sizes": {"tiny": {"nx": 32, "ny": 24, "steps": 10}}},
+            {
+                "name": "groupby",
+                "kernels": ["pandas", "jvm"],
+                "sizes": {"tiny": {"rows": 20000, "keys": 50, "partitions": 4}},
+                "scale_with_workers": ["rows"],
+            },
+        ],
+        "mpi_launcher": "mpiexec",
+        "max_timed_jobs": 1,
+    }
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    done = snakemake(tmp_path / "study", "--dry-run", "--cores", "2", configfile=path, path=bare_path)
+    text = output_of(done)
+    assert done.returncode == 0, text
+    assert "left out (the variant has no such kernel): groupby: spark with the pandas kernel" in text
+    datasets = set(re.findall(r"output: (results/datasets/\S+)", text))
+    assert datasets == {"results/datasets/groupby/tiny/x1", "results/datasets/groupby/tiny/x2"}
+    assert set(re.findall(r"results/runs/groupby/tiny/jvm/([a-z-]+)/", text)) == {"spark"}
+    assert "results/references/groupby/tiny/pandas/x2.h5" in text

@@ -51,6 +51,11 @@ def alternatives(names):
     return "|".join(re.escape(name) for name in names)
 
 
+ALL_KERNELS = {
+    kernel: None
+    for problem in registry.describe()["problems"].values()
+    for kernel in study_config.problem_kernels(problem)
+}
 VARIANTS_BY_LAUNCHER = {
     launcher: alternatives(
         v.name for v in registry.VARIANTS.values() if v.launcher == launcher
@@ -61,7 +66,7 @@ VARIANTS_BY_LAUNCHER = {
 
 wildcard_constraints:
     problem=alternatives(registry.PROBLEMS),
-    kernel=alternatives(registry.KERNELS),
+    kernel=alternatives(ALL_KERNELS),
     variant=alternatives(registry.VARIANTS),
     size=r"[A-Za-z0-9][A-Za-z0-9_-]*",
     workers=r"[1-9][0-9]*",

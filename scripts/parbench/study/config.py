@@ -36,7 +36,7 @@ def registry_schema(schema: dict, description: dict | None = None) -> dict:
     defs = schema["$defs"]
     defs["variant"]["enum"] = list(description["variants"])
     defs["problem_name"]["enum"] = list(description["problems"])
-    kernels = {k: None for p in description["problems"].values() for k in p["kernels"]}
+    kernels = {k: None for p in description["problems"].values() for k in problem_kernels(p)}
     defs["kernel"]["enum"] = list(kernels)
     defs["problem_entry"]["allOf"] = [
         {
@@ -48,15 +48,27 @@ def registry_schema(schema: dict, description: dict | None = None) -> dict:
     return schema
 
 
+def problem_kernels(problem: dict) -> list[str]:
+    """A problem's kernels, and those of variants that bring their own (Spark's `jvm`)."""
+    found = dict.fromkeys(problem["kernels"])
+    for kernels in problem.get("variant_kernels", {}).values():
+        found.update(dict.fromkeys(kernels))
+    return list(found)
+
+
 def problem_params(problem: dict) -> dict:
-    """A problem's run parameters and, for problems that generate a dataset, its dataset's."""
-    return {**problem.get("dataset_params", {}), **problem["params"]}
+    """The parameters a size may set: a problem's run parameters and, for problems that
+    generate a dataset, its dataset's (the workflow passes `--dataset` itself)."""
+    params = {**problem.get("dataset_params", {}), **problem["params"]}
+    if problem.get("dataset_params"):
+        params.pop("dataset", None)
+    return params
 
 
 def problem_schema(problem: dict) -> dict:
     integers = [name for name, spec in problem_params(problem).items() if spec["type"] == "int"]
     return {
-        "kernels": {"items": {"enum": list(problem["kernels"])}},
+        "kernels": {"items": {"enum": problem_kernels(problem)}},
         "sizes": {"additionalProperties": size_schema(problem)},
         "scale_with_workers": {"items": {"enum": integers}},
     }
@@ -137,11 +149,12 @@ def semantic_errors(config: dict, description: dict) -> list[str]:
                     f"choose from: {', '.join(selected)}"
                 )
                 continue
+            allowed = problem_kernels(problems[name])
             for k, kernel in enumerate(override.get("kernels", [])):
-                if kernel not in problems[name]["kernels"]:
+                if kernel not in allowed:
                     messages.append(
                         f"overrides[{i}].kernels[{k}]: {kernel!r} is not a kernel of {name}; "
-                        f"choose from: {', '.join(problems[name]['kernels'])}"
+                        f"choose from: {', '.join(allowed)}"
                     )
             for k, size in enumerate(override.get("sizes", [])):
                 if size not in selected[name]["sizes"]:

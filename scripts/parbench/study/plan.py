@@ -158,7 +158,7 @@ class Study:
     def run_options(self, problem: str, size: str, scale: int) -> str:
         """Problem options of a run (and of its reference): the size's run parameters and, for
         problems with a generated dataset, `--dataset DIR`."""
-        names = self._spec(problem)["params"]
+        names = set(self._spec(problem)["params"]) - ({"dataset"} if self.needs_dataset(problem) else set())
         values = self.size_values(problem, size, scale)
         text = options({k: v for k, v in values.items() if k in names})
         if self.needs_dataset(problem):
