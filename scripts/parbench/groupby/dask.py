@@ -53,6 +53,11 @@ def merge_pieces(pieces: list[Piece], keys: int) -> Piece:
     return Piece(partial, busy)
 
 
+def import_dataframe_io() -> None:
+    """The first Parquet partition a worker reads imports dask.dataframe's I/O: start-up, not query."""
+    import dask.dataframe.io.parquet  # noqa: F401
+
+
 def query(files: list[str], job: Job):
     """The query as one lazy Dask graph: read, aggregate each partition, merge as a tree."""
     import dask
@@ -75,6 +80,7 @@ def run(job: Job, ctx: RunContext, client=None) -> dict:
         session = dask_client.connect(ctx, client)
         workers = dask_client.choose_workers(session.client, ctx.workers)
         session.client.run(job.warm_up, workers=workers)
+        session.client.run(import_dataframe_io, workers=workers)
     try:
         with ctx.phases.phase("distribute"):
             graph = query([task for _, task in job.tasks()], job)
