@@ -11,9 +11,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from groupby_cases import KERNELS, SIZE, WORKERS, dataset, generate, reference, run  # noqa: F401
 
 from conftest import run_in_process, run_parbench
+from groupby_cases import KERNELS, SIZE, WORKERS, dataset, generate, reference, run  # noqa: F401
 from parbench import output, registry
 from parbench.groupby import aggregate
 from parbench.groupby import dataset as data
@@ -284,3 +284,40 @@ def test_bad_input_from_the_command_line(tmp_path):
     )
     assert done.returncode == 2 and "--partitions" in done.stderr and not (tmp_path / "g").exists()
     assert not out.exists()
+
+
+def damage_a_data_page(folder):
+    """Overwrites bytes inside the first data page: the footer (metadata) stays intact, so only
+    reading the data reveals the damage."""
+    victim = folder / "part-00001.parquet"
+    damaged = bytearray(victim.read_bytes())
+    damaged[100:600] = b"U" * 500
+    victim.write_bytes(bytes(damaged))
+    return victim
+
+
+@pytest.mark.parametrize("variant", ("serial", "processes"))
+def test_damaged_data_page_is_one_line_naming_the_file(tmp_path, variant):
+    folder = generate(tmp_path / "data", rows=3000, keys=5, partitions=3)
+    victim = damage_a_data_page(folder)
+    out = tmp_path / "r.h5"
+    done = run_parbench(
+        "run", "groupby", variant, "--workers", "1", "--dataset", folder, "--out", out, check=False
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith(f"parbench: error: --dataset: {victim}: corrupt Parquet data"), line
+    assert not out.exists()
+
+
+def test_damaged_data_page_ends_every_mpi_rank(tmp_path):
+    """One rank finds the damage while the other waits in the reduction: the job must end."""
+    from conftest import run_mpi
+
+    folder = generate(tmp_path / "data", rows=3000, keys=5, partitions=3)
+    victim = damage_a_data_page(folder)
+    out = tmp_path / "r.h5"
+    done = run_mpi(2, "run", "groupby", "mpi", "--dataset", folder, "--out", out, check=False, timeout=60)
+    assert done.returncode == 2
+    assert f"parbench: error: --dataset: {victim}: corrupt Parquet data" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()

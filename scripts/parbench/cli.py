@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from pathlib import Path
 
 from parbench import launch, registry
@@ -148,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
             "generate": generate_command,
         }[args.command](args)
     except UsageError as error:
+        if error.during_work and launch.mpi_job_size() > 1:
+            # Found on one rank while the others may wait in a collective: end the whole job.
+            launch.abort_mpi_job(f"parbench: error: {error}", 2)
         if launch.launcher_rank() == 0:
             print(f"parbench: error: {error}", file=sys.stderr)
         return 2
+    except BaseException:
+        if launch.mpi_job_size() > 1:
+            launch.abort_mpi_job(traceback.format_exc(), 1)
+        raise

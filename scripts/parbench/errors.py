@@ -2,9 +2,18 @@
 
 
 class UsageError(Exception):
-    """Bad input, found before any work starts. `argument` names what the user must fix."""
+    """Bad input, found by the checks before any work starts (or, for damage that only reading
+    reveals, while reading input). `argument` names what the user must fix."""
 
     def __init__(self, argument: str, message: str):
+        message = " ".join(str(message).split())  # one line, even when quoting a library's error
         super().__init__(f"{argument}: {message}")
         self.argument = argument
         self.message = message
+        # Set when found while the work runs (e.g. a corrupt data page), not by the checks before:
+        # then other MPI ranks may be waiting for this one.
+        self.during_work = False
+
+    def __reduce__(self):
+        # Raised inside a worker process, it must arrive whole in the parent.
+        return (UsageError, (self.argument, self.message))

@@ -1,6 +1,7 @@
 """Is this process one of several MPI ranks started by a launcher (mpiexec, srun)?"""
 
 import os
+import sys
 
 # Variables that mpiexec (MPICH's Hydra, Open MPI) or srun's PMI plugins give every rank.
 LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMI_FD", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE")
@@ -18,3 +19,18 @@ def launcher_rank() -> int:
         if os.environ.get(name, "").isdigit():
             return int(os.environ[name])
     return 0
+
+
+def mpi_job_size() -> int:
+    """The number of ranks once MPI is running in this process, else 0 (no MPI started)."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is None or not mpi.Is_initialized() or mpi.Is_finalized():
+        return 0
+    return mpi.COMM_WORLD.Get_size()
+
+
+def abort_mpi_job(message: str, status: int) -> None:
+    """Prints the message with this rank's number and ends every rank of the job."""
+    mpi = sys.modules["mpi4py.MPI"]
+    print(f"[rank {mpi.COMM_WORLD.Get_rank()}] {message.rstrip()}", file=sys.stderr, flush=True)
+    mpi.COMM_WORLD.Abort(status)

@@ -56,7 +56,11 @@ def execute(request: RunRequest, **handles) -> dict | None:
     module = registry.variant_module(problem, variant.name)
     ctx = RunContext(workers=workers, options=request.options, out=Path(request.out))
     started = provenance.utc_now()
-    result = module.run(problem.job(params, kernel), ctx, **handles)
+    try:
+        result = module.run(problem.job(params, kernel), ctx, **handles)
+    except UsageError as error:
+        error.during_work = True
+        raise
     if result is None:  # an MPI rank other than 0: rank 0 writes
         return None
     if variant.launcher == "mpi":

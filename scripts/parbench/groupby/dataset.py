@@ -219,5 +219,9 @@ def key_range(meta: pq.FileMetaData, column: int) -> tuple[int, int]:
 
 def read_partition(path) -> tuple[np.ndarray, np.ndarray]:
     """The query's columns of one partition as NumPy arrays. One thread: a worker is one core."""
-    table = pq.read_table(path, columns=list(QUERY_COLUMNS), use_threads=False)
+    try:
+        table = pq.read_table(path, columns=list(QUERY_COLUMNS), use_threads=False)
+    except (OSError, pa.ArrowException) as error:
+        # Damage inside a data page passes the metadata check and only shows here.
+        raise UsageError("--dataset", f"{path}: corrupt Parquet data ({error})") from None
     return table.column("key").to_numpy(), table.column("value").to_numpy()
