@@ -7,11 +7,11 @@ import copy
 
 import pytest
 import yaml
-from workflow_cases import DEFAULT, PRESETS, ROOT, output_of, snakemake
 
 from parbench import registry
 from parbench.study import config as study_config
 from parbench.study.plan import Study
+from workflow_cases import DEFAULT, PRESETS, ROOT, output_of, snakemake
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 

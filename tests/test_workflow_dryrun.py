@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from workflow_cases import BIN, DEFAULT, PRESETS, ROOT, SNAKEFILE, output_of, snakemake
 
 ABSENT = re.compile(r"java|mpi|^s(run|batch|queue|acct|control|alloc|info)$|slurm|orte")

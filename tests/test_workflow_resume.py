@@ -9,9 +9,9 @@ import subprocess
 import time
 
 import pandas as pd
-from workflow_cases import command, environment, output_of, snakemake
 
 from parbench.study import locks
+from workflow_cases import command, environment, output_of, snakemake
 
 
 def wait_for(condition, timeout=180, every=0.2):

@@ -12,9 +12,9 @@ import h5py
 import pandas as pd
 import pytest
 import yaml
-from workflow_cases import SMOKE, output_of, snakemake
 
 from parbench.timing import PHASES
+from workflow_cases import SMOKE, output_of, snakemake
 
 SMOKE_CONFIG = yaml.safe_load(SMOKE.read_text())
 

@@ -49,5 +49,5 @@ def gate(status_paths, out) -> list[dict]:
     statuses = read_statuses(status_paths)
     failed = [s for s in statuses if s["status"] != "ok"]
     if not failed:
-        write_atomically(out, f"all {len(statuses)} runs match their serial reference\n")
+        write_atomically(out, f"all {len(statuses)} verified runs match their serial reference\n")
     return failed

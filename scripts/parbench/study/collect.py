@@ -24,6 +24,23 @@ RUN_ID = re.compile(
 )
 
 
+RUN_COLUMNS = [
+    "run",
+    *LABELS,
+    "status",
+    "hosts",
+    "git_commit",
+    "start_utc",
+    "total_s",
+    "compute_s",
+    "process_s",
+    "max_rss_mb",
+    "message",
+    "result",
+    "log",
+]
+
+
 class CollectError(RuntimeError):
     pass
 
@@ -105,7 +122,7 @@ def collect(status_paths, missing_ids=()) -> dict[str, pd.DataFrame | list]:
     return {
         "timings": pd.DataFrame(timing_rows, columns=None if timing_rows else timing_columns),
         "worker_busy": pd.DataFrame(busy_rows, columns=["run", *LABELS, "worker", "busy_s"]),
-        "runs": pd.DataFrame(run_rows),
+        "runs": pd.DataFrame(run_rows, columns=RUN_COLUMNS),
         "log": log,
     }
 

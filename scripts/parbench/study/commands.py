@@ -75,7 +75,7 @@ def gate_command(args) -> int:
         for status in failed:
             print(f"  {status['id']}: {status['message']}", file=sys.stderr)
         return 1
-    print(f"all {len(args.statuses)} runs match their serial reference")
+    print(f"all {len(args.statuses)} verified runs match their serial reference")
     return 0
 
 
