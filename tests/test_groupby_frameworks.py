@@ -3,8 +3,8 @@ spark variant (Spark SQL in a real JVM), with 1, 2 and 3 workers, verified again
 cluster and one session serve the module."""
 
 import pytest
-from groupby_cases import KERNELS, WORKERS, dataset, reference, run  # noqa: F401
 
+from groupby_cases import KERNELS, WORKERS, dataset, reference, run  # noqa: F401
 from parbench.verify import verify
 
 

@@ -2,9 +2,9 @@
 ranks, verified against serial; the partials meet in one `Reduce` with a merging operator."""
 
 import pytest
-from groupby_cases import KERNELS, WORKERS, dataset, reference  # noqa: F401
 
 from conftest import run_mpi
+from groupby_cases import KERNELS, WORKERS, dataset, reference  # noqa: F401
 from parbench.verify import verify
 
 

@@ -9,9 +9,9 @@ import math
 import h5py
 import numpy as np
 import pytest
-from heat_cases import KERNELS, WORKERS, References, field, option_args, run
 
 from conftest import run_in_process
+from heat_cases import KERNELS, WORKERS, References, field, option_args, run
 from parbench.heat import initial
 from parbench.kernels import heat as kernels
 

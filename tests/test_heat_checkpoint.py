@@ -11,9 +11,9 @@ import time
 
 import numpy as np
 import pytest
-from heat_cases import References, attrs, field, job, run
 
 from conftest import MPIEXEC, parbench_command, run_in_process, run_mpi, run_parbench
+from heat_cases import References, attrs, field, job, run
 from parbench.heat.checkpoint import Checkpoint, path_for
 
 # Long enough (a few seconds) that the kill lands between the first checkpoint and the end.

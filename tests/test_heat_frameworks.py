@@ -5,8 +5,8 @@ checkpoint. One cluster and one session serve the module."""
 from __future__ import annotations
 
 import pytest
-from heat_cases import KERNELS, WORKERS, References, attrs, field, job, run
 
+from heat_cases import KERNELS, WORKERS, References, attrs, field, job, run
 from parbench.heat.checkpoint import Checkpoint
 
 

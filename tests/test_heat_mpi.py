@@ -5,9 +5,9 @@ written by every rank into one file."""
 from __future__ import annotations
 
 import pytest
-from heat_cases import KERNELS, WORKERS, References, option_args
 
 from conftest import run_mpi
+from heat_cases import KERNELS, WORKERS, References, option_args
 
 
 @pytest.fixture(scope="module")
