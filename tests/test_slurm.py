@@ -196,6 +196,7 @@ def test_smoke_study_through_the_profile_survives_a_killed_job_and_matches_a_loc
     assert killed, "no parbench run was seen running"
     assert f"SLURM-job '{killed[0]}' failed, SLURM status is: 'FAILED'" in log, log
     assert "Trying to restart job" in log, log
+    assert "runtime=60" in log, "the second attempt should ask for twice the runtime (30 * attempt)"
     # Same runs, same answers as the local study; no half-written file anywhere.
     local_results, cluster_results = results_of(local), results_of(cluster)
     assert sorted(cluster_results) == sorted(local_results) and cluster_results
