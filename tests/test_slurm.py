@@ -95,6 +95,28 @@ def test_cluster_spans_both_nodes_and_is_torn_down(slurm, reference, tmp_path, f
     assert not list(tmp_path.glob(f".parbench-{framework}-*")), "the launcher's scratch folder was left"
 
 
+def test_cancelled_cluster_job_leaves_nothing_running(slurm, tmp_path):
+    """scancel while the command runs: the launcher's scheduler and srun'd workers all go."""
+    script = tmp_path / "job.sh"
+    script.write_text(
+        "#!/bin/bash\n"
+        f"exec {sys.executable} -m parbench.launchers dask --workers 2 --scratch {tmp_path} "
+        "-- bash -c 'sleep 300' command\n"
+    )
+    log = tmp_path / "job.log"
+    submitted = subprocess.run(
+        ["sbatch", "--parsable", "--nodes=2", "--ntasks=2", "--time=5", f"--output={log}", str(script)],
+        capture_output=True, text=True, env=slurm, check=True, timeout=60,
+    )  # fmt: skip
+    job = submitted.stdout.strip().split(";")[0]
+    slurm_cluster.wait_for(lambda: log.exists() and "dask ready" in log.read_text(), "dask cluster", 120)
+    subprocess.run(["scancel", job], check=True, timeout=30)
+    slurm_cluster.wait_for(lambda: not slurm_cluster.squeue("%i", "-j", job), f"end of job {job}", 60)
+    slurm_cluster.wait_for(
+        lambda: not slurm_cluster.live_processes("distributed.cli.dask_"), "stopped dask processes", 30
+    )
+
+
 def test_launcher_outside_an_allocation_says_so(slurm, tmp_path):
     env = {k: v for k, v in slurm.items() if not k.startswith("SLURM_")}
     done = subprocess.run(
