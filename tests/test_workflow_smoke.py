@@ -28,10 +28,11 @@ def study(tmp_path_factory):
 
 
 def expected_run_count() -> int:
-    # mandelbrot: numpy for 4 variants, python and numba for serial and threads; pi: numpy.
+    # Every problem with its default kernel for the 4 variants; mandelbrot also python and numba
+    # for serial and threads.
     per_kernel = {"serial": 1, "threads": 2, "processes": 2, "mpi": 2}  # worker counts
-    mandelbrot = sum(per_kernel.values()) + 2 * (per_kernel["serial"] + per_kernel["threads"])
-    return mandelbrot + sum(per_kernel.values())
+    gil_panel = 2 * (per_kernel["serial"] + per_kernel["threads"])
+    return len(SMOKE_CONFIG["problems"]) * sum(per_kernel.values()) + gil_panel
 
 
 def test_tidy_table_has_every_run_phase_and_parameter(study):
@@ -45,6 +46,8 @@ def test_tidy_table_has_every_run_phase_and_parameter(study):
     mandelbrot = timings[timings["problem"] == "mandelbrot"]
     assert set(mandelbrot["param.width"]) == {64} and set(mandelbrot["param.maxiter"]) == {50}
     assert set(timings.loc[timings["problem"] == "pi", "param.samples"]) == {200000}
+    assert set(timings["problem"]) == {"mandelbrot", "pi", "heat", "groupby"}
+    assert set(timings.loc[timings["problem"] == "heat", "param.nx"]) == {48}
     assert set(timings.loc[timings["variant"] == "mpi", "workers"]) == {1, 2}
     assert set(timings.loc[timings["variant"] == "serial", "workers"]) == {1}
 
@@ -75,7 +78,7 @@ def test_report_is_self_contained_with_every_figure_and_table(study):
         "Fitted serial fraction",
         "Fastest variant per problem and worker count",
         "Machine and software",
-        "All 20 runs finished and match their serial reference",
+        f"All {expected_run_count()} runs finished and match their serial reference",
     ):
         assert heading in page, heading
     assert "version: python" in page and "machine: cpus" in page
@@ -113,5 +116,5 @@ def test_tampered_result_fails_verification_naming_the_run(study, tmp_path):
     runs = pd.read_csv(copy / "results" / "runs.csv").set_index("run")
     assert runs.loc[run, "status"] == "mismatch"
     page = (copy / "results" / "report" / "index.html").read_text()
-    assert "1 of 20 runs are not in the figures" in page and run in page
+    assert f"1 of {expected_run_count()} runs are not in the figures" in page and run in page
     assert not (copy / "results" / "verification.txt").exists()

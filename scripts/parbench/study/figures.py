@@ -99,24 +99,29 @@ def speedup_efficiency(scaled: pd.DataFrame, weak: bool = False):
 
 
 def overhead_breakdown(phases: pd.DataFrame):
-    """Median seconds per phase, stacked, for every variant at the largest worker count of each case."""
+    """Per phase, for every variant at the largest worker count of each case: median seconds
+    (top row) and the share of the wall time (bottom row), so that a slow start-up such as
+    Spark's JVM does not hide the other variants' overheads."""
     if phases.empty:
         return empty("no verified runs: no phases to break down")
     cases = sorted(phases["case"].unique())
-    figure, axes = grid(cases, height=3.6)
+    figure, axes = grid(cases, rows=2, height=3.6)
     order = [*PHASES, "other"]
-    colours = dict(zip(order, sns.color_palette("Set2", n_colors=len(order)), strict=False))
-    for ax, case in zip(axes[0], cases, strict=False):
+    colours = [
+        dict(zip(order, sns.color_palette("Set2", n_colors=len(order)), strict=False))[p] for p in order
+    ]
+    for column, case in enumerate(cases):
         data = phases[phases["case"] == case]
-        data = data[data["workers"] == data["workers"].max()].set_index("variant")[order]
-        data.plot.bar(stacked=True, ax=ax, color=[colours[p] for p in order], width=0.75)
-        ax.set(
-            title=f"{case}, {int(phases[phases['case'] == case]['workers'].max())} workers",
-            ylabel="seconds (median)",
-            xlabel="",
-        )
-        ax.tick_params(axis="x", labelrotation=45)
-        ax.legend(fontsize=7)
+        workers = int(data["workers"].max())
+        seconds = data[data["workers"] == workers].set_index("variant")[order]
+        shares = seconds.div(seconds.sum(axis=1).replace(0, np.nan), axis=0)
+        for row, (table, label) in enumerate(((seconds, "seconds (median)"), (shares, "share of wall time"))):
+            ax = axes[row][column]
+            table.plot.bar(stacked=True, ax=ax, color=colours, width=0.75, legend=row == 0)
+            ax.set(title=f"{case}, {workers} workers" if row == 0 else "", ylabel=label, xlabel="")
+            ax.tick_params(axis="x", labelrotation=45)
+            if row == 0:
+                ax.legend(fontsize=7)
     figure.tight_layout()
     return figure
 

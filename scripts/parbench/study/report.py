@@ -29,7 +29,8 @@ FIGURES = {
     "overheads": (
         "Where the time goes",
         "Median seconds per phase at the largest worker count: start-up, distribution, compute, "
-        "communication, write, teardown; `other` is wall time outside the named phases.",
+        "communication, write, teardown; `other` is wall time outside the named phases. Bottom row: "
+        "each phase's share of the wall time.",
     ),
     "worker_busy": (
         "Per-worker busy time",
