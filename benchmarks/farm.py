@@ -14,14 +14,12 @@ take hours, and its only point is the GIL.
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
+from runs import run_point
+
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 KERNELS = ("python", "numpy", "numba")
 FULL = {
@@ -54,21 +52,8 @@ THROUGHPUT_TARGETS = {"numpy": 100e6, "numba": 300e6}  # mandelbrot iterations/s
 
 def run(problem, variant, kernel, workers, size, folder: Path) -> dict:
     out = folder / f"{problem}-{variant}-{kernel}-{workers}.h5"
-    log = folder / "timing.jsonl"
-    command = [str(BIN / "parbench"), "run", problem, variant, "--kernel", kernel, "--out", str(out)]
-    command += ["--timing-log", str(log), "--force", *size]
-    if variant == "mpi":
-        command = [shutil.which("mpiexec", path=str(BIN)) or "mpiexec", "-n", str(workers), *command]
-    else:
-        command += ["--workers", str(workers)]
-    subprocess.run(command, check=True, capture_output=True, text=True)
-    record = json.loads(log.read_text().splitlines()[-1])
-    if variant != "serial":
-        reference = folder / f"{problem}-serial-{kernel}-1.h5"
-        subprocess.run(
-            [str(BIN / "parbench"), "verify", str(out), str(reference)], check=True, capture_output=True
-        )
-    return record
+    reference = None if variant == "serial" else folder / f"{problem}-serial-{kernel}-1.h5"
+    return run_point(problem, variant, kernel, workers, size, out, reference)
 
 
 def main() -> int:

@@ -21,15 +21,13 @@ at the end; the exit status is 1 if one is missed (never with --quick).
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
+from runs import parbench, run_point
+
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 FULL = {"rows": 20_000_000, "keys": 1000, "partitions": 16}
 QUICK = {"rows": 400_000, "keys": 1000, "partitions": 16}
@@ -37,12 +35,6 @@ SMALL_FRACTION = 4  # the second size of the crossover fit: N / 4
 SPEEDUP_TARGET = 1.6  # query speed-up at 2 workers, start-up excluded
 SPEEDUP_VARIANTS = ("processes", "mpi", "dask")
 CROSSOVER_VARIANTS = ("dask", "spark")
-
-
-def parbench(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(BIN / "parbench"), *map(str, args)], check=True, capture_output=True, text=True
-    )
 
 
 def generate(folder: Path, rows: int, size: dict) -> tuple[Path, float, int]:
@@ -66,26 +58,8 @@ def generate(folder: Path, rows: int, size: dict) -> tuple[Path, float, int]:
 
 def run(dataset: Path, variant: str, kernel: str, workers: int, folder: Path) -> dict:
     out = folder / f"{dataset.name}-{variant}-{kernel}-{workers}.h5"
-    log = folder / "timing.jsonl"
-    command = [
-        str(BIN / "parbench"),
-        "run",
-        "groupby",
-        variant,
-        "--kernel",
-        kernel,
-        "--dataset",
-        str(dataset),
-    ]
-    command += ["--out", str(out), "--timing-log", str(log), "--force"]
-    if variant == "mpi":
-        command = [shutil.which("mpiexec", path=str(BIN)) or "mpiexec", "-n", str(workers), *command]
-    else:
-        command += ["--workers", str(workers)]
-    subprocess.run(command, check=True, capture_output=True, text=True)
-    if variant != "serial":
-        parbench("verify", out, folder / f"{dataset.name}-serial-pandas-1.h5")
-    return json.loads(log.read_text().splitlines()[-1])
+    reference = None if variant == "serial" else folder / f"{dataset.name}-serial-pandas-1.h5"
+    return run_point("groupby", variant, kernel, workers, ["--dataset", dataset], out, reference)
 
 
 def pandas_in_memory(dataset: Path) -> tuple[float, float]:

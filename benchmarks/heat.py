@@ -24,14 +24,12 @@ Dask and Spark exchange halos every --steps-per-exchange steps (10 by default he
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
+from runs import run_point
+
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 KERNELS = ("numpy", "numba")
 STEPS = {"numpy": 100, "numba": 200}  # a few seconds each at 4096^2
@@ -42,22 +40,11 @@ MPI_EFFICIENCY_TARGET = 0.75
 
 def run(variant, kernel, workers, args, folder: Path) -> dict:
     out = folder / f"heat-{variant}-{kernel}-{workers}.h5"
-    log = folder / "timing.jsonl"
     steps = args.steps or STEPS[kernel]
-    command = [str(BIN / "parbench"), "run", "heat", variant, "--kernel", kernel, "--out", str(out)]
-    command += ["--timing-log", str(log), "--force", "--nx", str(args.size), "--ny", str(args.size)]
-    command += ["--steps", str(steps), "--steps-per-exchange", str(args.steps_per_exchange)]
-    if variant == "mpi":
-        command = [shutil.which("mpiexec", path=str(BIN)) or "mpiexec", "-n", str(workers), *command]
-    else:
-        command += ["--workers", str(workers)]
-    subprocess.run(command, check=True, capture_output=True, text=True)
-    if variant != "serial":
-        reference = folder / f"heat-serial-{kernel}-1.h5"
-        subprocess.run(
-            [str(BIN / "parbench"), "verify", str(out), str(reference)], check=True, capture_output=True
-        )
-    return json.loads(log.read_text().splitlines()[-1])
+    options = ["--nx", args.size, "--ny", args.size, "--steps", steps]
+    options += ["--steps-per-exchange", args.steps_per_exchange]
+    reference = None if variant == "serial" else folder / f"heat-serial-{kernel}-1.h5"
+    return run_point("heat", variant, kernel, workers, options, out, reference)
 
 
 def figures(record: dict, serial: dict | None, bandwidth: dict) -> dict:

@@ -1,0 +1,52 @@
+"""What every benchmark script does for one point: a real `parbench run` (MPI under mpiexec),
+timed inside the program, verified against the serial result, read back from the timing log."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def parbench(*args) -> subprocess.CompletedProcess:
+    """`parbench ARGS` from this interpreter's environment; a failure stops the benchmark."""
+    return subprocess.run(
+        [str(BIN / "parbench"), *map(str, args)], check=True, capture_output=True, text=True
+    )
+
+
+def run_point(problem, variant, kernel, workers, options, out: Path, reference: Path | None) -> dict:
+    """Runs one point, writing `out`; verifies it against `reference` (None for the serial run
+    itself); returns the run's timing record."""
+    log = out.with_suffix(".jsonl")
+    log.unlink(missing_ok=True)
+    args = [
+        "run",
+        problem,
+        variant,
+        "--kernel",
+        kernel,
+        "--out",
+        out,
+        "--timing-log",
+        log,
+        "--force",
+        *options,
+    ]
+    if variant == "mpi":
+        mpiexec = shutil.which("mpiexec", path=str(BIN)) or "mpiexec"
+        subprocess.run(
+            [mpiexec, "-n", str(workers), str(BIN / "parbench"), *map(str, args)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    else:
+        parbench(*args, "--workers", workers)
+    if reference is not None:
+        parbench("verify", out, reference)
+    return json.loads(log.read_text())
