@@ -157,7 +157,12 @@ def snakemake(repo: Path, *args, env, timeout=600) -> subprocess.CompletedProces
     return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def test_dry_run_with_the_profile_needs_no_slurm(tmp_path):
+@pytest.mark.parametrize(
+    "study, rules",
+    [(SMOKE, ["run_mpi"]), (("--configfile", "config/presets/multi-node.yaml"), ["run_mpi", "run_cluster"])],
+    ids=["smoke", "multi-node"],
+)
+def test_dry_run_with_the_profile_needs_no_slurm(tmp_path, study, rules):
     """`snakemake -n --profile slurm` on a laptop: no sbatch, squeue or sacct anywhere on PATH."""
     repo = checkout(tmp_path / "repo")
     tools = tmp_path / "bin"
@@ -168,9 +173,12 @@ def test_dry_run_with_the_profile_needs_no_slurm(tmp_path):
     path = f"{BIN}{os.pathsep}{tools}"
     assert not any(shutil.which(command, path=path) for command in SLURM_COMMANDS)
     env = {"HOME": os.environ.get("HOME", "/root"), "PATH": path, "LANG": "C.UTF-8"}
-    done = snakemake(repo, "-n", "--profile", "slurm", *SMOKE, env=env, timeout=120)
+    done = snakemake(repo, "-n", "--profile", "slurm", *study, env=env, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "run_mpi" in done.stdout and "This was a dry-run" in done.stdout
+    assert all(rule in done.stdout for rule in rules) and "This was a dry-run" in done.stdout
+    if "run_cluster" in rules:  # 64 workers, 32 a node: two nodes, a task a worker, its launcher
+        assert "nodes=2, tasks=64" in done.stdout, done.stdout[-3000:]
+        assert "python -m parbench.launchers dask --workers 64 --nodes 2" in done.stdout
 
 
 def kill_first_running_run(killed: list[str], stop: threading.Event) -> None:
@@ -233,3 +241,48 @@ def test_smoke_study_through_the_profile_survives_a_killed_job_and_matches_a_loc
     record, _ = output.read_result(next((cluster / "results" / "runs").rglob("mpi/w2-*.h5")), "RESULT")
     assert record["slurm"]["job_id"] and set(json.loads(record["hosts"])) <= {"n1", "n2"}
     assert list((cluster / "logs" / "slurm" / "rule_run_mpi").rglob("*.log"))
+
+
+# A study across nodes: config `nodes: 2`, two workers, so every MPI, Dask and Spark run has one
+# worker on n1 and one on n2 (tiny pi: the time is SLURM's and the clusters' start-up).
+MULTI_NODE = {
+    "scaling": "strong",
+    "variants": ["mpi", "dask", "spark"],
+    "workers": [2],
+    "nodes": 2,
+    "repeats": 1,
+    "problems": [
+        {"name": "pi", "kernels": ["numpy"], "sizes": {"tiny": {"samples": 200000, "chunk_size": 50000}}}
+    ],
+    # Not empty: Snakemake keeps the default config's overrides when a config file's list is empty.
+    "overrides": [{"variants": ["spark"], "repeats": 1}],
+    "mpi_launcher": "mpiexec",
+    "max_timed_jobs": 1,
+    "allow_missing": False,
+}
+
+
+@pytest.mark.timeout(400)
+def test_multi_node_study_through_the_profile_spans_both_nodes(slurm, tmp_path):
+    repo = checkout(tmp_path / "repo")
+    with_site_values(repo)
+    study = repo / "config" / "two-nodes.yaml"
+    study.write_text(yaml.safe_dump(MULTI_NODE, sort_keys=False))
+    env = {k: v for k, v in slurm.items() if not k.startswith("SLURM_")}
+    done = snakemake(repo, "--profile", "slurm", "--configfile", str(study), env=env, timeout=360)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    runs = repo / "results" / "runs" / "pi" / "tiny" / "numpy"
+    for variant in MULTI_NODE["variants"]:
+        record, _ = output.read_result(runs / variant / "w2-n2-r1.h5", "RESULT")
+        assert sorted(json.loads(record["hosts"])) == ["n1", "n2"], (variant, record["hosts"])
+        assert slurm_cluster.expand_nodes(record["slurm"]["nodelist"]) == ["n1", "n2"], record["slurm"]
+        status = json.loads(
+            (repo / "results" / "verify" / "pi" / "tiny" / "numpy" / variant / "w2-n2-r1.json").read_text()
+        )
+        assert status["status"] == "ok", status
+    assert (repo / "results" / "verification.txt").exists()
+    # The launchers tore their clusters down: no worker runs, no scratch folder is left.
+    for worker in ("distributed.cli.dask_worker", "deploy.worker.Worker"):
+        assert slurm_cluster.live_processes(worker) == []
+    assert not list((repo / "logs" / "launchers").glob(".parbench-*"))

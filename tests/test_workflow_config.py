@@ -45,6 +45,22 @@ def test_weak_scaling_grows_the_size_with_the_workers():
     assert study.reference(four).endswith("/x4.h5")
 
 
+def test_runs_across_nodes_are_planned_for_mpi_dask_and_spark_only():
+    config = load(DEFAULT) | {
+        "variants": ["threads", "mpi", "dask", "spark"],
+        "workers": [1, 2, 4],
+        "nodes": 2,
+    }
+    config["overrides"] = [{"variants": ["spark"], "workers_per_node": 1}]
+    study = Study(study_config.validate(config, SCHEMA))
+    nodes = {(r.variant, r.workers): r.nodes for r in study.runs() if r.problem == "pi"}
+    assert {w: nodes["threads", w] for w in (1, 2, 4)} == {1: 1, 2: 1, 4: 1}  # threads: one node
+    assert {w: nodes["dask", w] for w in (1, 2, 4)} == {1: 1, 2: 2, 4: 2}  # never more nodes than workers
+    assert {w: nodes["spark", w] for w in (1, 2, 4)} == {1: 1, 2: 2, 4: 4}  # workers_per_node 1
+    run = next(r for r in study.runs() if r.problem == "pi" and r.variant == "mpi" and r.workers == 4)
+    assert run.id == "pi/small/numpy/mpi/w4-n2-r1" and study.run_from({**vars(run), "span": "-n2"}) == run
+
+
 BAD = {
     # (what is changed, the key that must be named, words of the allowed values)
     "unknown problem": (lambda c: c["problems"][0].update(name="fft"), "problems[0].name", "mandelbrot"),
@@ -90,6 +106,12 @@ BAD = {
         lambda c: c["overrides"].append({"variants": ["dask"], "sizes": ["huge"]}),
         "overrides[2].sizes[0]",
         "small",
+    ),
+    "nodes zero": (lambda c: c.update(nodes=0), "nodes", ">= 1"),
+    "nodes and workers_per_node together": (
+        lambda c: c["overrides"].append({"variants": ["mpi"], "nodes": 2, "workers_per_node": 4}),
+        "overrides[2]",
+        "set nodes or workers_per_node, not both",
     ),
     "unknown key in an override": (
         lambda c: c["overrides"].append({"variants": ["dask"], "threads": 4}),

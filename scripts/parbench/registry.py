@@ -24,6 +24,9 @@ class Variant:
     summary: str
     # How it is launched: "python" (a plain process), or "mpi" (under mpiexec or srun).
     launcher: str = "python"
+    # Whether one run can span several nodes of a cluster: MPI ranks, or the Dask and Spark
+    # clusters that parbench.launchers starts inside a SLURM allocation.
+    across_nodes: bool = False
 
 
 VARIANTS = {
@@ -34,9 +37,16 @@ VARIANTS = {
         Variant("processes", "processes", "multiprocessing: a Pool of worker processes"),
         Variant("futures-threads", "futures_threads", "concurrent.futures ThreadPoolExecutor"),
         Variant("futures-processes", "futures_processes", "concurrent.futures ProcessPoolExecutor"),
-        Variant("mpi", "mpi", "mpi4py: ranks started by mpiexec or srun", launcher="mpi"),
-        Variant("dask", "dask", "dask.distributed: a LocalCluster, or a cluster's scheduler file"),
-        Variant("spark", "spark", "PySpark: local[N], or a standalone cluster's master URL"),
+        Variant("mpi", "mpi", "mpi4py: ranks started by mpiexec or srun", launcher="mpi", across_nodes=True),
+        Variant(
+            "dask",
+            "dask",
+            "dask.distributed: a LocalCluster, or a cluster's scheduler file",
+            across_nodes=True,
+        ),
+        Variant(
+            "spark", "spark", "PySpark: local[N], or a standalone cluster's master URL", across_nodes=True
+        ),
     )
 }
 
@@ -84,7 +94,10 @@ def describe() -> dict:
             }
             for p in PROBLEMS.values()
         },
-        "variants": {v.name: {"summary": v.summary, "launcher": v.launcher} for v in VARIANTS.values()},
+        "variants": {
+            v.name: {"summary": v.summary, "launcher": v.launcher, "across_nodes": v.across_nodes}
+            for v in VARIANTS.values()
+        },
     }
 
 

@@ -62,6 +62,12 @@ VARIANTS_BY_LAUNCHER = {
     )
     for launcher in ("python", "mpi")
 }
+# Variants whose runs across nodes start their cluster with parbench.launchers (dask, spark).
+CLUSTER_VARIANTS = alternatives(
+    v.name
+    for v in registry.VARIANTS.values()
+    if v.across_nodes and v.launcher == "python"
+)
 
 
 wildcard_constraints:
@@ -70,6 +76,8 @@ wildcard_constraints:
     variant=alternatives(registry.VARIANTS),
     size=r"[A-Za-z0-9][A-Za-z0-9_-]*",
     workers=r"[1-9][0-9]*",
+    # Empty on one node, -nN across N >= 2 nodes (plan.span): run_cluster and run_mpi only.
+    span=r"(?:-n(?:[2-9]|[1-9][0-9]+))?",
     repeat=r"[1-9][0-9]*",
     scale=r"[1-9][0-9]*",
 
@@ -85,6 +93,13 @@ def timed_slots():
 
 def run_of(wildcards):
     return STUDY.run_from(wildcards)
+
+
+def run_nodes(wildcards):
+    """The nodes a run spans, for the SLURM `nodes` resource; None (not set) on one node, where
+    SLURM places the tasks wherever they fit."""
+    nodes = run_of(wildcards).nodes
+    return nodes if nodes > 1 else None
 
 
 def run_options(wildcards):

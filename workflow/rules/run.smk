@@ -18,6 +18,7 @@ rule run:
         plan.RUN_BENCHMARK
     wildcard_constraints:
         variant=VARIANTS_BY_LAUNCHER["python"],
+        span="(?:)",  # one node: runs across nodes are run_cluster's
     conda:
         "../../envs/parbench.yaml"
     threads: lambda wildcards: int(wildcards.workers)
@@ -33,6 +34,7 @@ rule run:
 
 # MPI ranks are started by the `mpi` resource: config mpi_launcher (mpiexec) locally, srun in
 # a SLURM profile. Rules with an `mpi` resource are not wrapped in srun, so the command calls it.
+# A run across nodes (a -nN path) also asks for its `nodes`; srun spreads the ranks over them.
 rule run_mpi:
     input:
         unpack(run_dataset),
@@ -52,10 +54,48 @@ rule run_mpi:
         timed=timed_slots(),
         mpi=STUDY.config["mpi_launcher"],
         tasks=lambda wildcards: int(wildcards.workers),
+        nodes=run_nodes,
     params:
         options=run_options,
     shell:
         "{resources.mpi} -n {wildcards.workers} "
+        "python -m parbench run {wildcards.problem} {wildcards.variant} "
+        "--workers {wildcards.workers} --kernel {wildcards.kernel} {params.options} "
+        "--out {output.result} --timing-log {output.record} --force > {log} 2>&1"
+
+
+# Dask and Spark across nodes (config nodes or workers_per_node): parbench.launchers starts a
+# scheduler or master in the job and one single-core worker per SLURM task with srun, then tears
+# it all down. It runs its own srun steps, so the job has an `mpi` resource: the SLURM plugin
+# wraps jobs without one in an srun of one task. Without SLURM (a local run) --or-local runs
+# the command as it is, on a local cluster of this machine, and says so in the log.
+rule run_cluster:
+    input:
+        unpack(run_dataset),
+    output:
+        result=plan.RESULT,
+        record=plan.RECORD,
+    log:
+        plan.RUN_LOG,
+    benchmark:
+        plan.RUN_BENCHMARK
+    wildcard_constraints:
+        variant=CLUSTER_VARIANTS,
+        span=r"-n[0-9]+",
+    conda:
+        "../../envs/parbench.yaml"
+    threads: lambda wildcards: int(wildcards.workers)
+    resources:
+        timed=timed_slots(),
+        mpi="srun",
+        nodes=run_nodes,
+        tasks=lambda wildcards: int(wildcards.workers),
+        cpus_per_task=1,
+    params:
+        options=run_options,
+    shell:
+        "python -m parbench.launchers {wildcards.variant} --workers {wildcards.workers} "
+        "--nodes {resources.nodes} --or-local --scratch logs/launchers -- "
         "python -m parbench run {wildcards.problem} {wildcards.variant} "
         "--workers {wildcards.workers} --kernel {wildcards.kernel} {params.options} "
         "--out {output.result} --timing-log {output.record} --force > {log} 2>&1"

@@ -31,7 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path.cwd(),
         help="a folder on a file system every node sees, for the scheduler file and logs (default: .)",
     )
-    parser.usage = "%(prog)s {dask,spark} --workers N [--nodes M] [--scratch DIR] -- COMMAND ..."
+    parser.add_argument(
+        "--or-local",
+        action="store_true",
+        help="outside a SLURM allocation, run COMMAND as it is (the framework then starts a local "
+        "cluster on this machine) instead of failing",
+    )
+    parser.usage = "%(prog)s {dask,spark} --workers N [--nodes M] [--scratch DIR] [--or-local] -- COMMAND ..."
     return parser
 
 
@@ -47,9 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         where = allocation.current()
     except allocation.NoAllocation as error:
+        if args.or_local:  # a workflow's study with nodes > 1, run without SLURM
+            print(f"parbench.launchers: {error}; running on this machine only", file=sys.stderr, flush=True)
+            return subprocess.run(command).returncode
         print(f"parbench.launchers: {error}", file=sys.stderr)
         return 2
     keep_scratch = os.environ.get("PARBENCH_KEEP_SCRATCH") == "1"
+    args.scratch.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".parbench-{args.framework}-{where.job_id}-", dir=args.scratch))
     try:
         start_cluster = CLUSTERS[args.framework]

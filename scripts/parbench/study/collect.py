@@ -18,9 +18,11 @@ import pandas as pd
 from parbench.study.check import read_statuses, write_atomically
 from parbench.timing import PHASES
 
-LABELS = ["problem", "size", "kernel", "variant", "workers", "repeat", "scale"]
+LABELS = ["problem", "size", "kernel", "variant", "workers", "nodes", "repeat", "scale"]
+# A run's id (plan.RUN): `-nN` after the workers for a run across N nodes.
 RUN_ID = re.compile(
-    r"^(?P<problem>[^/]+)/(?P<size>[^/]+)/(?P<kernel>[^/]+)/(?P<variant>[^/]+)/w(?P<workers>\d+)-r(?P<repeat>\d+)$"
+    r"^(?P<problem>[^/]+)/(?P<size>[^/]+)/(?P<kernel>[^/]+)/(?P<variant>[^/]+)"
+    r"/w(?P<workers>\d+)(?:-n(?P<nodes>\d+))?-r(?P<repeat>\d+)$"
 )
 
 
@@ -117,6 +119,7 @@ def collect(status_paths, missing_ids=()) -> dict[str, pd.DataFrame | list]:
     for run_id in sorted(missing_ids):
         match = RUN_ID.match(run_id)
         labels = match.groupdict() if match else dict.fromkeys(LABELS[:-1], "")
+        labels["nodes"] = labels["nodes"] or 1
         run_rows.append({"run": run_id, **labels, "status": "missing", "message": "no verified result"})
     timing_columns = ["run", *LABELS, "status", "hosts", "git_commit", "start_utc", "phase", "seconds"]
     return {
@@ -146,7 +149,7 @@ def read_tables(timings, worker_busy, runs) -> dict[str, pd.DataFrame]:
         "runs": pd.read_csv(runs),
     }
     for frame in frames.values():
-        for column in ("workers", "repeat", "scale"):
+        for column in ("workers", "nodes", "repeat", "scale"):
             if column in frame and frame[column].notna().all():
                 frame[column] = frame[column].astype(int)
     return frames

@@ -130,8 +130,8 @@ def errors_of(validator: Draft202012Validator, instance) -> list[str]:
 
 
 def semantic_errors(config: dict, description: dict) -> list[str]:
-    """What the schema cannot say: problems listed twice, and overrides that name a problem,
-    kernel or size the study does not have."""
+    """What the schema cannot say: problems listed twice, nodes and workers_per_node set
+    together, and overrides that name a problem, kernel or size the study does not have."""
     messages = []
     problems = description["problems"]
     seen = set()
@@ -139,6 +139,12 @@ def semantic_errors(config: dict, description: dict) -> list[str]:
         if entry["name"] in seen:
             messages.append(f"problems[{i}].name: {entry['name']!r} is listed twice")
         seen.add(entry["name"])
+    # Both at one level would leave it unclear which one sets the nodes of a run.
+    for where, level in [("config", config)] + [
+        (f"overrides[{i}]", o) for i, o in enumerate(config.get("overrides", []))
+    ]:
+        if "nodes" in level and "workers_per_node" in level:
+            messages.append(f"{where}: set nodes or workers_per_node, not both")
     selected = {entry["name"]: entry for entry in config["problems"]}
     for i, override in enumerate(config.get("overrides", [])):
         targets = override.get("problems", list(selected))

@@ -4,6 +4,7 @@ option is spelled in one place."""
 
 from __future__ import annotations
 
+import math
 import shlex
 from dataclasses import asdict, dataclass
 
@@ -11,13 +12,15 @@ from parbench import registry
 
 # File layout under the working directory (wildcard names match the Run fields). Written out in
 # full, one line per file, so that the rules and the collection use the same spelling.
-RUN = "{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}"
-RESULT = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.h5"
-RECORD = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.jsonl"
-RUN_LOG = "logs/runs/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.log"
-RUN_BENCHMARK = "results/benchmarks/runs/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.tsv"
-STATUS = "results/verify/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.json"
-STATUS_LOG = "logs/verify/{problem}/{size}/{kernel}/{variant}/w{workers}-r{repeat}.log"
+# {span} is empty for a run on one node and `-nN` for a run across N nodes: paths of one-node
+# runs stay as they were, and the rules tell the two kinds apart by their path.
+RUN = "{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}"
+RESULT = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.h5"
+RECORD = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.jsonl"
+RUN_LOG = "logs/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.log"
+RUN_BENCHMARK = "results/benchmarks/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.tsv"
+STATUS = "results/verify/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.json"
+STATUS_LOG = "logs/verify/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.log"
 REFERENCE_RESULT = "results/references/{problem}/{size}/{kernel}/x{scale}.h5"
 REFERENCE_LOG = "logs/references/{problem}/{size}/{kernel}/x{scale}.log"
 REFERENCE_BENCHMARK = "results/benchmarks/references/{problem}/{size}/{kernel}/x{scale}.tsv"
@@ -37,13 +40,23 @@ class Run:
     workers: int
     repeat: int
     scale: int = 1  # factor applied to the size's scale_with_workers parameters (weak scaling)
+    nodes: int = 1  # the cluster nodes the run spans (config nodes, workers_per_node)
 
     @property
     def id(self) -> str:
-        return RUN.format(**asdict(self))
+        return self.path(RUN)
 
     def path(self, template: str) -> str:
-        return template.format(**asdict(self))
+        return template.format(**asdict(self), span=span(self.nodes))
+
+
+def span(nodes: int) -> str:
+    """The {span} part of a run's paths: '' on one node, '-nN' across N nodes."""
+    return f"-n{nodes}" if nodes > 1 else ""
+
+
+def nodes_of(span_text: str) -> int:
+    return int(span_text[2:]) if span_text else 1
 
 
 class Study:
@@ -70,15 +83,30 @@ class Study:
             "repeats": self.config["repeats"],
             "kernels": entry["kernels"],
             "sizes": list(entry["sizes"]),
+            "nodes": self.config.get("nodes", 1),
+            "workers_per_node": self.config.get("workers_per_node"),
         }
         for override in self.config.get("overrides", []):
             if variant in override.get("variants", [variant]) and problem in override.get(
                 "problems", [problem]
             ):
                 chosen.update({k: v for k, v in override.items() if k in chosen})
+                if "nodes" in override:  # a fixed node count replaces an earlier workers_per_node
+                    chosen["workers_per_node"] = None
         if registry.VARIANTS[variant].name == "serial":
             chosen["workers"] = [1]  # the serial variant runs on one worker by definition
         return chosen
+
+    def nodes(self, problem: str, variant: str, workers: int) -> int:
+        """The nodes a run spans: 1 for variants that cannot span nodes; otherwise
+        ceil(workers / workers_per_node) when that is set (strong scaling over nodes), else
+        `nodes`, but never more nodes than workers (each node runs at least one)."""
+        if not registry.VARIANTS[variant].across_nodes:
+            return 1
+        s = self.settings(problem, variant)
+        if s["workers_per_node"]:
+            return math.ceil(workers / s["workers_per_node"])
+        return min(s["nodes"], workers)
 
     def runs(self) -> list[Run]:
         runs = []
@@ -91,9 +119,7 @@ class Study:
                     for size in s["sizes"]:
                         for workers in sorted(s["workers"]):
                             for repeat in range(1, s["repeats"] + 1):
-                                runs.append(
-                                    Run(problem, size, kernel, variant, workers, repeat, self.scale(workers))
-                                )
+                                runs.append(self.run(problem, size, kernel, variant, workers, repeat))
         return runs
 
     def supports(self, problem: str, variant: str, kernel: str) -> bool:
@@ -112,8 +138,12 @@ class Study:
                         found.append(f"{problem}: {variant} with the {kernel} kernel")
         return found
 
+    def run(self, problem: str, size: str, kernel: str, variant: str, workers: int, repeat: int) -> Run:
+        nodes = self.nodes(problem, variant, workers)
+        return Run(problem, size, kernel, variant, workers, repeat, self.scale(workers), nodes)
+
     def run_from(self, wildcards) -> Run:
-        """The Run that Snakemake wildcards name."""
+        """The Run that Snakemake wildcards name (its nodes are those its path says)."""
         workers = int(wildcards["workers"])
         return Run(
             wildcards["problem"],
@@ -123,6 +153,7 @@ class Study:
             workers,
             int(wildcards["repeat"]),
             self.scale(workers),
+            nodes_of(wildcards["span"]),
         )
 
     # --- parameters ---------------------------------------------------------------------------
