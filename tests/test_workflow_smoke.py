@@ -11,12 +11,9 @@ import shutil
 import h5py
 import pandas as pd
 import pytest
-import yaml
 
 from parbench.timing import PHASES
-from workflow_cases import SMOKE, output_of, snakemake
-
-SMOKE_CONFIG = yaml.safe_load(SMOKE.read_text())
+from workflow_cases import SMOKE_CONFIG, expected_run_count, output_of, snakemake
 
 
 @pytest.fixture(scope="module")
@@ -25,14 +22,6 @@ def study(tmp_path_factory):
     done = snakemake(workdir, "--cores", "2")
     assert done.returncode == 0, output_of(done)[-5000:]
     return workdir
-
-
-def expected_run_count() -> int:
-    # Every problem with its default kernel for the 4 variants; mandelbrot also python and numba
-    # for serial and threads.
-    per_kernel = {"serial": 1, "threads": 2, "processes": 2, "mpi": 2}  # worker counts
-    gil_panel = 2 * (per_kernel["serial"] + per_kernel["threads"])
-    return len(SMOKE_CONFIG["problems"]) * sum(per_kernel.values()) + gil_panel
 
 
 def test_tidy_table_has_every_run_phase_and_parameter(study):

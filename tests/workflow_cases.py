@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SNAKEFILE = ROOT / "workflow" / "Snakefile"
@@ -51,3 +53,14 @@ def snakemake(workdir, *args, configfile=SMOKE, timeout=300, path=None) -> subpr
 
 def output_of(done: subprocess.CompletedProcess) -> str:
     return done.stdout + done.stderr
+
+
+SMOKE_CONFIG = yaml.safe_load(SMOKE.read_text())
+
+
+def expected_run_count() -> int:
+    # Every problem with its default kernel for the 4 variants; mandelbrot also python and numba
+    # for serial and threads.
+    per_kernel = {"serial": 1, "threads": 2, "processes": 2, "mpi": 2}  # worker counts
+    gil_panel = 2 * (per_kernel["serial"] + per_kernel["threads"])
+    return len(SMOKE_CONFIG["problems"]) * sum(per_kernel.values()) + gil_panel

@@ -72,12 +72,16 @@ class NumpyStepper:
 
 
 def _step_compiled(src, dst, i0, i1, j0, j1, cx, cy):
+    # Row by row through 1-D slices: LLVM vectorises this loop (about 18 ms per 4096^2 step here),
+    # but not the same loop written with 2-D indices into src and dst, which it cannot prove do
+    # not overlap (about 60 ms).
     for i in range(i0, i1):
-        for j in range(j0, j1):
-            c2 = 2.0 * src[i, j]
-            dst[i, j] = src[i, j] + (
-                cx * ((src[i - 1, j] + src[i + 1, j]) - c2) + cy * ((src[i, j - 1] + src[i, j + 1]) - c2)
-            )
+        up, down = src[i - 1, j0:j1], src[i + 1, j0:j1]
+        left, centre, right = src[i, j0 - 1 : j1 - 1], src[i, j0:j1], src[i, j0 + 1 : j1 + 1]
+        out = dst[i, j0:j1]
+        for j in range(j1 - j0):
+            c2 = 2.0 * centre[j]
+            out[j] = centre[j] + (cx * ((up[j] + down[j]) - c2) + cy * ((left[j] + right[j]) - c2))
 
 
 def make(kernel: str, cx: float, cy: float):
