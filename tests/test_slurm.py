@@ -181,18 +181,22 @@ def test_dry_run_with_the_profile_needs_no_slurm(tmp_path, study, rules):
         assert "python -m parbench.launchers dask --workers 64 --nodes 2" in done.stdout
 
 
-def kill_first_running_run(killed: list[str], stop: threading.Event) -> None:
-    """SIGKILLs the batch script of the first `parbench run` job SLURM runs, as a crash or the
-    OOM killer would: SLURM ends the job as FAILED, and the study must report it, retry it and
-    still end with every result correct. (A plain `scancel` leaves the state 'CANCELLED by UID',
-    which plugin 2.8.0 does not recognise: see README, "Running on a supercomputer".)"""
-    while not stop.is_set():
+def cancel_and_kill_runs(victims: list[tuple[str, str]], stop: threading.Event) -> None:
+    """Ends two different `parbench run` jobs while SLURM runs them: the first with a plain
+    `scancel` (a user cancelling it: SLURM ends it CANCELLED), the second by SIGKILLing its batch
+    script (a crash or the OOM killer: FAILED). The study must report both, retry them and still
+    end with every result correct."""
+    ways = [["scancel"], ["scancel", "--batch", "--signal=KILL"]]
+    seen: set[str] = set()
+    while ways and not stop.is_set():
         for line in slurm_cluster.squeue("%i %k", "-t", "RUNNING"):
             job, _, comment = line.partition(" ")
-            if comment.startswith("rule_run_wildcards_"):
-                subprocess.run(["scancel", "--batch", "--signal=KILL", job], check=True, timeout=30)
-                killed.append(job)
-                return
+            if comment.startswith("rule_run_wildcards_") and comment not in seen:
+                seen.add(comment)  # never the retry of a job already ended
+                subprocess.run([*ways[0], job], check=True, timeout=30)
+                victims.append((job, "CANCELLED" if len(ways) == 2 else "FAILED"))
+                ways.pop(0)
+                break
         time.sleep(0.3)
 
 
@@ -203,16 +207,18 @@ def results_of(repo: Path) -> dict[str, dict]:
 
 
 @pytest.mark.timeout(900)
-def test_smoke_study_through_the_profile_survives_a_killed_job_and_matches_a_local_run(slurm, tmp_path):
+def test_smoke_study_through_the_profile_survives_cancelled_and_killed_jobs_and_matches_a_local_run(
+    slurm, tmp_path
+):
     local, cluster = checkout(tmp_path / "local"), checkout(tmp_path / "cluster")
     with_site_values(cluster)
     env = {k: v for k, v in slurm.items() if not k.startswith("SLURM_")}
     # First the local study (alone: the machine has 2 cores, and both runs are slower together).
     local_run = snakemake(local, "--cores", "2", *SMOKE, env=env, timeout=400)
     assert local_run.returncode == 0, local_run.stdout + local_run.stderr
-    killed: list[str] = []
+    victims: list[tuple[str, str]] = []
     stop = threading.Event()
-    killer = threading.Thread(target=kill_first_running_run, args=(killed, stop), daemon=True)
+    killer = threading.Thread(target=cancel_and_kill_runs, args=(victims, stop), daemon=True)
     killer.start()
     try:
         done = snakemake(cluster, "--profile", "slurm", *SMOKE, env=env, timeout=400)
@@ -222,9 +228,11 @@ def test_smoke_study_through_the_profile_survives_a_killed_job_and_matches_a_loc
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
     assert "has been submitted with SLURM jobid" in log
-    # The killed job is reported with its SLURM id, state and log, then submitted again.
-    assert killed, "no parbench run was seen running"
-    assert f"SLURM-job '{killed[0]}' failed, SLURM status is: 'FAILED'" in log, log
+    # The cancelled and the killed job are reported with their SLURM id and state, then
+    # submitted again.
+    assert len(victims) == 2, f"only {victims} of the parbench runs were seen running"
+    for job, state in victims:
+        assert f"SLURM-job '{job}' failed, SLURM status is: '{state}'" in log, log
     assert "Trying to restart job" in log, log
     assert "runtime=60" in log, "the second attempt should ask for twice the runtime (30 * attempt)"
     # Same runs, same answers as the local study; no half-written file anywhere.
