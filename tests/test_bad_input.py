@@ -20,6 +20,26 @@ BAD_RUNS = {
     "zero samples": (["run", "pi", "serial", "--samples", "0"], "--samples", "must be >= 1"),
     "not a number": (["run", "pi", "serial", "--samples", "many"], "--samples", "invalid int value"),
     "negative seed": (["run", "pi", "serial", "--seed", "-1"], "--seed", "must be >= 0"),
+    "missing scheduler file": (
+        ["run", "pi", "dask", "--scheduler-file", "/nonexistent/scheduler.json"],
+        "--scheduler-file",
+        "no such file",
+    ),
+    "scheduler file for spark": (
+        ["run", "pi", "spark", "--scheduler-file", "s.json"],
+        "--scheduler-file",
+        "dask",
+    ),
+    "malformed master": (
+        ["run", "pi", "spark", "--master", "spark:/nohost"],
+        "--master",
+        "spark://HOST:PORT",
+    ),
+    "master for threads": (
+        ["run", "pi", "threads", "--master", "spark://a:7077"],
+        "--master",
+        "spark variant",
+    ),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,11 +39,28 @@ def check(request: RunRequest):
         raise UsageError("--workers", f"the serial variant runs on 1 worker, got {request.workers}")
     if variant.launcher == "mpi" and not launch.started_by_mpi_launcher():
         raise UsageError("VARIANT", "mpi must be started by a launcher: mpiexec -n N parbench run ...")
+    check_framework_options(variant.name, request.options)
     params = problem.check(request.params)
     output.check_output_path(request.out, "--out", request.force)
     if request.timing_log is not None:
         output.check_log_path(request.timing_log, "--timing-log")
     return problem, variant, kernel, params
+
+
+def check_framework_options(variant: str, options: dict) -> None:
+    """--scheduler-file and --master belong to one variant each and must make sense up front: a
+    Dask client waits forever for a scheduler file that never appears."""
+    scheduler_file, master = options.get("scheduler_file"), options.get("master")
+    if scheduler_file and variant != "dask":
+        raise UsageError("--scheduler-file", f"is for the dask variant, not {variant}")
+    if scheduler_file and not Path(scheduler_file).is_file():
+        raise UsageError(
+            "--scheduler-file", f"{scheduler_file}: no such file (is the Dask scheduler running?)"
+        )
+    if master and variant != "spark":
+        raise UsageError("--master", f"is for the spark variant, not {variant}")
+    if master and not re.fullmatch(r"(spark://[^\s:/]+:\d+(,[^\s:/]+:\d+)*|local(\[(\d+|\*)\])?)", master):
+        raise UsageError("--master", f"{master!r} is not spark://HOST:PORT or local[N]")
 
 
 def execute(request: RunRequest, **handles) -> dict | None:

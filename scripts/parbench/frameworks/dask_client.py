@@ -7,8 +7,10 @@ import logging
 from dataclasses import dataclass
 
 from parbench.context import RunContext
+from parbench.errors import UsageError
 
 WAIT_FOR_WORKERS_S = 120
+CONNECT_TIMEOUT_S = 60
 
 
 @dataclass
@@ -33,7 +35,13 @@ def connect(ctx: RunContext, client=None) -> DaskSession:
         return DaskSession(client, owned=False)
     scheduler_file = ctx.options.get("scheduler_file")
     if scheduler_file:
-        return DaskSession(distributed.Client(scheduler_file=scheduler_file))
+        try:
+            client = distributed.Client(scheduler_file=scheduler_file, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as error:
+            raise UsageError(
+                "--scheduler-file", f"{scheduler_file}: no scheduler answers ({error})"
+            ) from None
+        return DaskSession(client)
     cluster = distributed.LocalCluster(
         n_workers=ctx.workers,
         threads_per_worker=1,  # one task at a time per worker: N workers = N cores

@@ -9,6 +9,7 @@ import warnings
 from dataclasses import dataclass
 
 from parbench.context import RunContext
+from parbench.errors import UsageError
 
 
 @dataclass
@@ -50,7 +51,13 @@ def connect(ctx: RunContext, session=None) -> SparkRun:
 
     if session is None:
         master = ctx.options.get("master") or f"local[{ctx.workers}]"
-        run = SparkRun(builder(master, ctx.workers).getOrCreate())
+        try:
+            run = SparkRun(builder(master, ctx.workers).getOrCreate())
+        except Exception as error:  # py4j and the JVM raise many kinds; all mean no session
+            if master.startswith("local"):
+                raise
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise UsageError("--master", f"{master}: no Spark session ({first_line})") from None
         run.session.sparkContext.setLogLevel("ERROR")
     else:
         run = SparkRun(session, owned=False)
