@@ -30,30 +30,29 @@ def good_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return with_case(runs[runs["status"] == "ok"])
 
 
-def baselines(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per case, the median wall time of the serial variant, or, without serial runs, of each
-    variant's own single-worker runs. Columns: CASE..., variant (None for serial), baseline_s."""
+def baselines(runs: pd.DataFrame, seconds: str = "total_s") -> pd.DataFrame:
+    """Per case, the median time (column `seconds`) of the serial variant, or, without serial
+    runs, of each variant's own single-worker runs. Columns: CASE..., variant, baseline_s."""
     ok = good_runs(runs)
     serial = ok[(ok["variant"] == "serial") & (ok["workers"] == 1)]
-    by_case = (
-        serial.groupby(CASE, as_index=False)["total_s"].median().rename(columns={"total_s": "baseline_s"})
-    )
-    own = ok[ok["workers"] == 1].groupby([*CASE, "variant"], as_index=False)["total_s"].median()
-    own = own.rename(columns={"total_s": "own_baseline_s"})
+    by_case = serial.groupby(CASE, as_index=False)[seconds].median().rename(columns={seconds: "baseline_s"})
+    own = ok[ok["workers"] == 1].groupby([*CASE, "variant"], as_index=False)[seconds].median()
+    own = own.rename(columns={seconds: "own_baseline_s"})
     return by_case, own
 
 
-def speedups(runs: pd.DataFrame, weak: bool = False) -> pd.DataFrame:
-    """One row per good run with speed-up and efficiency against the serial baseline.
+def speedups(runs: pd.DataFrame, weak: bool = False, seconds: str = "total_s") -> pd.DataFrame:
+    """One row per good run with speed-up and efficiency against the serial baseline, from the
+    wall time (`total_s`) or one phase (`compute_s`: what the parallel work itself gains).
     Strong scaling: S = T1 / Tp, E = S / p. Weak scaling (the size grows with p): E = T1 / Tp and
     the scaled speed-up S = p * E."""
     ok = good_runs(runs)
     if ok.empty:
         return ok.assign(baseline_s=[], speedup=[], efficiency=[])
-    by_case, own = baselines(runs)
+    by_case, own = baselines(runs, seconds)
     ok = ok.merge(by_case, on=CASE, how="left").merge(own, on=[*CASE, "variant"], how="left")
     ok["baseline_s"] = ok["baseline_s"].fillna(ok["own_baseline_s"])
-    ratio = ok["baseline_s"] / ok["total_s"]
+    ratio = ok["baseline_s"] / ok[seconds]
     if weak:
         ok["efficiency"] = ratio
         ok["speedup"] = ok["workers"] * ratio

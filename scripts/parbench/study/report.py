@@ -40,7 +40,8 @@ FIGURES = {
     "gil": (
         "Threads and the GIL",
         "Thread variants with the pure-Python kernel, which holds the GIL, against the numba "
-        "kernel, which releases it: only the latter can speed up with threads.",
+        "kernel, which releases it: only the latter can speed up with threads. Compute-phase "
+        "speed-up, so that start-up (numba loading its compiled code) does not hide the effect.",
     ),
     "serial_fraction": (
         "Fitted serial fraction",
