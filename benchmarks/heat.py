@@ -14,7 +14,7 @@ against serial. Per run it prints:
             futures (threads, processes), halo tasks, transfers and scheduling (dask, spark)
   x floor   step time over the memory-bandwidth floor: a step reads and writes the grid at least
             once, 2 x 8 x NX x NY bytes, at the copy bandwidth measured on this machine (23 GB/s
-            on one core, 42 GB/s on two: ../shared/notes/stack-facts.md; --bandwidth to change)
+            on one core, 42 GB/s on two, measured on this project's machines; --bandwidth to change)
   effic.    parallel efficiency: serial ms/step (same kernel) / (workers x ms/step)
   start s   start-up (pools, clusters, JVM) and the rest of the long run's wall time outside the loop
 Targets (from the issue), checked at the end, exit status 1 when one is missed: the numba serial

@@ -88,7 +88,7 @@ def test_problems_with_datasets_and_variant_kernels_need_only_config_entries(tmp
     done = snakemake(tmp_path / "study", "--dry-run", "--cores", "2", configfile=path, path=bare_path)
     text = output_of(done)
     assert done.returncode == 0, text
-    assert "left out (the variant has no such kernel): groupby: spark with the pandas kernel" in text
+    assert "pairs left out (no such kernel): " in text and "groupby: spark with the pandas kernel" in text
     datasets = set(re.findall(r"output: (results/datasets/\S+)", text))
     assert datasets == {"results/datasets/groupby/tiny/x1", "results/datasets/groupby/tiny/x2"}
     assert set(re.findall(r"results/runs/groupby/tiny/jvm/([a-z-]+)/", text)) == {"spark"}

@@ -29,8 +29,12 @@ def validated_study(config, schema):
     except study_config.StudyConfigError as error:
         raise WorkflowError(str(error)) from None
     study = plan.Study(checked)
-    for pair in study.skipped():
-        logger.info(f"parbench: left out (the variant has no such kernel): {pair}")
+    skipped = list(study.skipped())
+    if skipped:
+        logger.info(
+            f"parbench: {len(skipped)} variant/kernel pairs left out (no such kernel): "
+            + "; ".join(skipped)
+        )
     return study
 
 
