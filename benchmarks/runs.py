@@ -7,9 +7,13 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+# A Spark JVM or Dask workers go on exiting for seconds after the run returns; the next point
+# would lose a core to them (seen: a serial run right after Spark measured 2x slow).
+SETTLE_S = {"spark": 8.0, "dask": 3.0}
 
 
 def parbench(*args) -> subprocess.CompletedProcess:
@@ -47,6 +51,7 @@ def run_point(problem, variant, kernel, workers, options, out: Path, reference: 
         )
     else:
         parbench(*args, "--workers", workers)
+    time.sleep(SETTLE_S.get(variant, 0.0))
     if reference is not None:
         parbench("verify", out, reference)
     return json.loads(log.read_text())

@@ -3,12 +3,14 @@ per SLURM task started with srun, joined through a scheduler file on the shared 
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from parbench.frameworks import dask_client
 from parbench.launchers import steps
 from parbench.launchers.allocation import Allocation
 
@@ -53,7 +55,8 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
             "--local-directory",
             str(scratch),
         ]
-        started.append(steps.start(allocation.srun(workers, worker, nodes), log))
+        environment = {**os.environ, **dask_client.WORKER_ENVIRONMENT}
+        started.append(steps.start(allocation.srun(workers, worker, nodes), log, env=environment))
         wait_for_workers(scheduler_file, workers, started)
         yield ["--scheduler-file", str(scheduler_file)]
     finally:

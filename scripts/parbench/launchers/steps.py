@@ -10,10 +10,10 @@ import time
 from contextlib import contextmanager
 
 
-def start(command: list[str], log) -> subprocess.Popen:
+def start(command: list[str], log, env: dict | None = None) -> subprocess.Popen:
     print(f"parbench.launchers: starting {' '.join(command)}", file=sys.stderr, flush=True)
     # A session of its own: stopping it reaches the whole process group (spark-class forks).
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
 
 
 def stop(process: subprocess.Popen, grace_s: float = 20) -> None:
