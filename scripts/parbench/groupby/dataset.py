@@ -26,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from parbench import output
 from parbench.errors import UsageError
 
 FORMAT = "parbench-groupby"
@@ -102,7 +103,7 @@ def generate(out: Path, rows: int, keys: int, partitions: int, seed: int, force:
     check_generate(out, rows, keys, partitions, force)
     metadata = {"format": FORMAT, "rows": rows, "keys": keys, "partitions": partitions, "seed": seed}
     schema = SCHEMA.with_metadata({METADATA_KEY: json.dumps(metadata, sort_keys=True)})
-    temporary = out.with_name(f".{out.name}.tmp.{os.getpid()}")
+    temporary = output.temporary_name(out)
     shutil.rmtree(temporary, ignore_errors=True)
     temporary.mkdir()
     try:

@@ -9,15 +9,19 @@ import os
 import sys
 from pathlib import Path
 
+from parbench import output
 from parbench.verify import Mismatch, verify
 
 
 def write_atomically(path, text: str) -> None:
     """Written under a temporary name and renamed, so a killed job never leaves half a file."""
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.tmp.{os.getpid()}")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    temporary = output.temporary_name(path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def check_run(result, reference, run: dict, status_path) -> dict:
