@@ -1,6 +1,8 @@
 """Dask (a real LocalCluster) and Spark (a real JVM) on every task-farm problem and kernel, with
 1, 2 and 3 workers, verified against serial. One cluster and one session serve the module."""
 
+import os
+
 import pytest
 
 from farm_cases import KERNELS, SIZES, WORKERS, run
@@ -25,3 +27,17 @@ def test_spark_matches_serial(tmp_path, references, spark_session, problem, kern
     out = run(tmp_path, problem, "spark", kernel, workers, session=spark_session)
     record = references.check(out, problem, kernel)
     assert record["framework"]["spark"].startswith("4.")
+
+
+def test_dask_workers_keep_ordinary_malloc_thresholds():
+    """parbench's own LocalCluster overrides the nanny's MALLOC_TRIM_THRESHOLD_ (64 KiB), which made
+    the NumPy and pandas kernels fault their arrays in afresh on every task."""
+    from parbench.context import RunContext
+    from parbench.frameworks import dask_client
+
+    session = dask_client.connect(RunContext(workers=1))
+    try:
+        seen = session.client.run(lambda: {k: os.environ.get(k) for k in dask_client.WORKER_ENVIRONMENT})
+        assert list(seen.values()) == [dask_client.WORKER_ENVIRONMENT]
+    finally:
+        session.close()

@@ -1,10 +1,17 @@
-"""dask.distributed: every task becomes a future on a Dask cluster; the scheduler hands tasks to
-idle workers (dynamic balancing) and results come back pickled. By default a LocalCluster of N
-single-threaded worker processes; with `--scheduler-file` it joins a running cluster, which may
-span nodes, and uses N of its workers."""
+"""dask.distributed: the tasks are dealt into a few batches per worker and every batch becomes a
+future on a Dask cluster; the scheduler hands batches to idle workers (dynamic balancing) and the
+partial results come back pickled. By default a LocalCluster of N single-threaded worker
+processes; with `--scheduler-file` it joins a running cluster, which may span nodes, and uses N of
+its workers."""
 
 from parbench.context import RunContext
-from parbench.farm.job import Job
+from parbench.farm.job import Job, deal
+
+# Dask's scheduler spends about a millisecond of CPU per task, on the same cores as the workers:
+# one future per task (128 for mandelbrot 2048 x 2048) cost a 2-core machine 0.2-0.3 s of a 1 s
+# job. Batches keep that to a few futures per worker, while a worker that falls behind still
+# leaves its second batch to an idle one.
+BATCHES_PER_WORKER = 2
 
 
 def run(job: Job, ctx: RunContext, client=None) -> dict:
@@ -16,11 +23,12 @@ def run(job: Job, ctx: RunContext, client=None) -> dict:
         session.client.run(job.warm_up, workers=workers)
     try:
         with ctx.phases.phase("distribute"):
+            batches = [batch for batch in deal(job.tasks(), ctx.workers * BATCHES_PER_WORKER) if batch]
             futures = session.client.map(
-                job.run_task, job.tasks(), pure=False, workers=workers, allow_other_workers=False
+                job.run_tasks, batches, pure=False, workers=workers, allow_other_workers=False
             )
         with ctx.phases.phase("compute"):
-            done = session.client.gather(futures)
+            done = [d for batch in session.client.gather(futures) for d in batch]
         with ctx.phases.phase("communicate"):
             return job.finish(done, ctx)
     finally:

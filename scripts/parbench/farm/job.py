@@ -41,6 +41,14 @@ class Job:
     def run_tasks(self, numbered_tasks) -> list[Done]:
         return [self.run_task(t) for t in numbered_tasks]
 
+    def result_bytes(self) -> int:
+        """The size of all partial results together: what the workers send back."""
+        total = 0
+        for _, task in self.tasks():
+            shape, dtype = self.problem.partial_spec(task, self.params)
+            total += int(np.prod(shape)) * dtype.itemsize
+        return total
+
     def warm_up(self, *_ignored) -> str:
         """Loads the kernel (numba compiles or reads its cache); returns the worker's name."""
         self.problem.warm_up(self.kernel)

@@ -4,17 +4,20 @@ an existing cluster through `--scheduler-file`, or a client a test hands in."""
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 from parbench.context import RunContext
 from parbench.errors import UsageError
 
 WAIT_FOR_WORKERS_S = 120
-# Dask starts its workers with MALLOC_TRIM_THRESHOLD_ set, which stops glibc from raising its mmap
-# threshold: every array over 128 KiB is then mapped and faulted in afresh, and the NumPy kernels
-# ran up to 3x slower than in any other variant. Arrays up to 32 MiB come from the heap instead,
-# as they do elsewhere. (The launcher's srun'd workers get the same.)
-WORKER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20)}
+# Dask's nanny starts every worker with MALLOC_TRIM_THRESHOLD_=64 KiB, so that long-lived workers
+# give memory back to the OS. Setting it also switches off glibc's self-adjusting thresholds: every
+# array over 128 KiB was mapped and faulted in afresh, and freed heap went back to the OS after
+# each task, so the NumPy and pandas kernels ran up to 3x slower in Dask workers than in any other
+# variant's processes. Workers get the thresholds an ordinary process reaches by itself: arrays up
+# to 32 MiB from the heap, and up to 64 MiB of free heap kept for the next task.
+WORKER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(64 << 20)}
 CONNECT_TIMEOUT_S = 60
 
 
@@ -47,8 +50,8 @@ def connect(ctx: RunContext, client=None) -> DaskSession:
                 "--scheduler-file", f"{scheduler_file}: no scheduler answers ({error})"
             ) from None
         return DaskSession(client)
-    environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **WORKER_ENVIRONMENT}
-    dask.config.set({"distributed.nanny.pre-spawn-environ": environ})
+    # A nanny takes these from the environment it was started in before its own configuration.
+    os.environ.update(WORKER_ENVIRONMENT)
     cluster = distributed.LocalCluster(
         n_workers=ctx.workers,
         threads_per_worker=1,  # one task at a time per worker: N workers = N cores
