@@ -55,3 +55,20 @@ def run_point(problem, variant, kernel, workers, options, out: Path, reference: 
     if reference is not None:
         parbench("verify", out, reference)
     return json.loads(log.read_text())
+
+
+def fastest_over_rounds(points: dict, repeats: int) -> dict:
+    """Runs every point (key: a function that runs it and returns its record) once per round for
+    `repeats` rounds and keeps each point's run with the shortest compute phase. Noise on a shared
+    machine only ever adds time, so the fastest run is the best estimate of what the code costs
+    (the rule `timeit` follows); and rounds spread a point's repeats over the whole benchmark, so
+    a slow spell of the machine (they last minutes) cannot fall on all of them. Points run in the
+    order given: a reference must come before the points verified against it."""
+    best: dict = {}
+    for round_number in range(1, repeats + 1):
+        for key, run in points.items():
+            record = run()
+            if key not in best or record["phases"]["compute"] < best[key]["phases"]["compute"]:
+                best[key] = record
+        print(f"round {round_number} of {repeats} done", file=sys.stderr, flush=True)
+    return best
