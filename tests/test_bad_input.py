@@ -19,6 +19,7 @@ BAD_RUNS = {
     "empty region": (["run", "mandelbrot", "serial", "--xmin", "1", "--xmax", "0"], "--xmin", "less than"),
     "zero samples": (["run", "pi", "serial", "--samples", "0"], "--samples", "must be >= 1"),
     "not a number": (["run", "pi", "serial", "--samples", "many"], "--samples", "invalid int value"),
+    "fractional count": (["run", "pi", "serial", "--samples", "2.5"], "--samples", "invalid int value"),
     "negative seed": (["run", "pi", "serial", "--seed", "-1"], "--seed", "must be >= 0"),
     "missing scheduler file": (
         ["run", "pi", "dask", "--scheduler-file", "/nonexistent/scheduler.json"],
@@ -109,3 +110,13 @@ def test_verify_a_file_that_is_not_a_result(tmp_path, references: References):
         f["x"] = 1
     done = run_parbench("verify", other, references("pi", "numpy"), check=False)
     assert_one_line_error(done, "RESULT", "not a parbench result")
+
+
+def test_whole_numbers_may_be_written_as_sizes_often_are(tmp_path):
+    """1e5 and 100_000 are the integer 100000; the run records it as that integer."""
+    for text in ("1e5", "100_000"):
+        out = tmp_path / f"pi-{text}.h5"
+        result = run_parbench("run", "pi", "serial", "--samples", text, "--chunk-size", "25000", "--out", out)
+        assert result.returncode == 0, result.stderr
+        with h5py.File(out) as f:
+            assert f["params"].attrs["samples"] == 100_000

@@ -38,7 +38,7 @@ def add_run_options(parser: argparse.ArgumentParser, problem) -> None:
         group = shared if param in COMMON_PARAMS else own
         group.add_argument(
             param.option,
-            type=param.type,
+            type=param.parse,
             default=param.default,
             help=f"{param.help} (default {param.default})",
         )
@@ -50,7 +50,7 @@ def add_generate_options(parser: argparse.ArgumentParser, problem) -> None:
     for param in problem.dataset_params + COMMON_PARAMS:
         parser.add_argument(
             param.option,
-            type=param.type,
+            type=param.parse,
             default=param.default,
             help=f"{param.help} (default {param.default})",
         )

@@ -21,6 +21,11 @@ class Param:
     tuning: bool = False
 
     @property
+    def parse(self):
+        """Turns the option's text into its value."""
+        return whole_number if self.type is int else self.type
+
+    @property
     def option(self) -> str:
         return "--" + self.name.replace("_", "-")
 
@@ -28,6 +33,21 @@ class Param:
         if self.minimum is not None and value < self.minimum:
             raise UsageError(self.option, f"must be >= {self.minimum}, got {value}")
         return value
+
+
+def whole_number(text: str) -> int:
+    """An integer option's value, also when written as sizes often are: 1e8 or 100_000_000.
+    A value with a fraction (2.5, 1e-3) is refused."""
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)  # a ValueError here is argparse's "invalid int value"
+    if not value.is_integer():
+        raise ValueError(text)
+    return int(value)
+
+
+whole_number.__name__ = "int"  # argparse names the type in its message: "invalid int value: '2.5'"
 
 
 def validate(params: tuple[Param, ...], values: dict) -> dict:
