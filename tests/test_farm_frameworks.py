@@ -29,6 +29,8 @@ def test_spark_matches_serial(tmp_path, references, spark_session, problem, kern
     assert record["framework"]["spark"].startswith("4.")
 
 
+# The module's shared cluster already holds Dask's default HTTP port; this one moves to another.
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
 def test_dask_workers_keep_ordinary_malloc_thresholds():
     """parbench's own LocalCluster overrides the nanny's MALLOC_TRIM_THRESHOLD_ (64 KiB), which made
     the NumPy and pandas kernels fault their arrays in afresh on every task."""
