@@ -19,7 +19,7 @@ import numpy as np
 
 from parbench.context import RunContext
 from parbench.heat.checkpoint import Checkpoint
-from parbench.heat.job import HeatJob, charge_waiting, result
+from parbench.heat.job import HeatJob, charge_loop, result
 
 _kernel_seconds = {"total": 0.0}  # in each worker process
 
@@ -108,9 +108,7 @@ def run(job: HeatJob, ctx: RunContext, client=None) -> dict:
         with ctx.phases.phase("communicate"):
             whole = field.compute()
         busy = dict(dask.run(kernel_seconds, workers=workers).values())
-        for worker, seconds in busy.items():
-            ctx.add_busy(worker, seconds)
-        charge_waiting(ctx, wall, busy)
+        charge_loop(ctx, wall, busy)
         checkpoint.remove()
         return result(whole, start)
     finally:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from parbench.context import RunContext, worker_name
 from parbench.heat.checkpoint import Checkpoint
-from parbench.heat.job import HeatJob, charge_waiting, result
+from parbench.heat.job import HeatJob, charge_loop, result
 
 _local = threading.local()  # each worker thread keeps its own stepper (and NumPy scratch)
 
@@ -59,9 +59,7 @@ def run_on(executor, grid, job: HeatJob, ctx: RunContext, start: int, checkpoint
         if job.is_checkpoint(stop):
             with ctx.phases.phase("write"):
                 checkpoint.write(stop, grid.buffers()[parity])
-    for worker, seconds in busy.items():
-        ctx.add_busy(worker, seconds)
-    charge_waiting(ctx, wall, busy)
+    charge_loop(ctx, wall, busy)
     return result(grid.buffers()[parity].copy(), start)
 
 

@@ -94,11 +94,14 @@ def result(field: np.ndarray, resumed_from: int) -> dict:
     return {"field": field, "resumed_from_step": np.array(resumed_from, dtype=np.int64)}
 
 
-def charge_waiting(ctx: RunContext, wall: float, busy: dict[str, float], writes: float = 0.0) -> None:
-    """Splits a loop's wall time, already counted as `compute`, for variants whose workers cannot
-    time phases themselves: checkpoint writes done inside the loop become `write`; the busiest
-    worker's kernel time stays `compute`; the rest, time the busiest worker spent not computing
-    (barriers, halo slices and transfers, scheduling), becomes `communicate`."""
+def charge_loop(ctx: RunContext, wall: float, busy: dict[str, float], writes: float = 0.0) -> None:
+    """Records each worker's busy (kernel) time and splits a loop's wall time, already counted as
+    `compute`, for variants whose workers cannot time phases themselves: checkpoint writes done
+    inside the loop become `write`; the busiest worker's kernel time stays `compute`; the rest,
+    time the busiest worker spent not computing (barriers, halo slices and transfers,
+    scheduling), becomes `communicate`."""
+    for worker, seconds in busy.items():
+        ctx.add_busy(worker, seconds)
     kernel = max(busy.values(), default=0.0)
     waiting = max(0.0, wall - writes - kernel)
     ctx.phases.seconds["compute"] -= waiting + writes

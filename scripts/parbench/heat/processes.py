@@ -10,7 +10,7 @@ import time
 from parbench.context import RunContext, worker_name
 from parbench.heat.barrier_loop import advance_block
 from parbench.heat.checkpoint import Checkpoint
-from parbench.heat.job import HeatJob, charge_waiting, result
+from parbench.heat.job import HeatJob, charge_loop, result
 from parbench.heat.shared_grid import SharedGrid
 
 POLL_S = 0.2
@@ -52,9 +52,7 @@ def run(job: HeatJob, ctx: RunContext) -> dict:
             done = collect(reports, processes, barrier)
             wall = time.perf_counter() - began
         busy = {name: kernel for _, name, kernel, _, _ in done}
-        for name, seconds in busy.items():
-            ctx.add_busy(name, seconds)
-        charge_waiting(ctx, wall, busy, sum(writing for *_, writing, _ in done))
+        charge_loop(ctx, wall, busy, sum(writing for *_, writing, _ in done))
         checkpoint.remove()
         return result(grid.buffers[(job.steps - start) % 2].copy(), start)
     finally:

@@ -25,7 +25,7 @@ import numpy as np
 
 from parbench.context import RunContext, worker_name
 from parbench.heat.checkpoint import Checkpoint
-from parbench.heat.job import HeatJob, charge_waiting, result
+from parbench.heat.job import HeatJob, charge_loop, result
 
 # Rounds between truncations of the RDD lineage, which otherwise grows by one step per round.
 LINEAGE_ROUNDS = 32
@@ -154,9 +154,7 @@ def run(job: HeatJob, ctx: RunContext, session=None) -> dict:
             if field is None:  # resumed at the last step: nothing to run
                 field = gather(blocks)
             blocks.unpersist()
-        for worker, seconds in busy.items():
-            ctx.add_busy(worker, seconds)
-        charge_waiting(ctx, wall, busy)
+        charge_loop(ctx, wall, busy)
         checkpoint.remove()
         return result(field, start)
     finally:

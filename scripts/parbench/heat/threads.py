@@ -9,7 +9,7 @@ import time
 from parbench.context import RunContext, worker_name
 from parbench.heat.barrier_loop import advance_block
 from parbench.heat.checkpoint import Checkpoint
-from parbench.heat.job import HeatJob, charge_waiting, result
+from parbench.heat.job import HeatJob, charge_loop, result
 
 
 def run(job: HeatJob, ctx: RunContext) -> dict:
@@ -41,8 +41,6 @@ def run(job: HeatJob, ctx: RunContext) -> dict:
         wall = time.perf_counter() - began
     if failures:
         raise next((f for f in failures if not isinstance(f, threading.BrokenBarrierError)), failures[0])
-    for name, seconds in busy.items():
-        ctx.add_busy(name, seconds)
-    charge_waiting(ctx, wall, busy, writes[0])
+    charge_loop(ctx, wall, busy, writes[0])
     checkpoint.remove()
     return result(buffers[(job.steps - start) % 2], start)
