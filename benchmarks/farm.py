@@ -20,7 +20,7 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from runs import fastest_over_rounds, run_point
+from runs import add_repeats_option, fastest_over_rounds, run_point
 
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 KERNELS = ("python", "numpy", "numba")
@@ -67,12 +67,7 @@ def main() -> int:
     )
     parser.add_argument("--problems", nargs="+", default=list(FULL), choices=list(FULL))
     parser.add_argument("--kernels", nargs="+", default=list(KERNELS), choices=KERNELS)
-    parser.add_argument(
-        "--repeats",
-        type=int,
-        default=3,
-        help="rounds over all points; each point's fastest compute phase counts (default 3)",
-    )
+    add_repeats_option(parser)
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     points = {}

@@ -28,7 +28,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from runs import fastest_over_rounds, parbench, run_point
+from runs import add_repeats_option, fastest_over_rounds, parbench, run_point
 
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 FULL = {"rows": 20_000_000, "keys": 1000, "partitions": 16}
@@ -94,12 +94,7 @@ def main() -> int:
     )
     parser.add_argument("--rows", type=int, help="rows of the large dataset (default 20 M)")
     parser.add_argument("--kernels", nargs="+", default=["pandas"], choices=("pandas", "arrow", "numba"))
-    parser.add_argument(
-        "--repeats",
-        type=int,
-        default=3,
-        help="rounds over all points; each point's fastest compute phase counts (default 3)",
-    )
+    add_repeats_option(parser)
     args = parser.parse_args()
     size = dict(QUICK if args.quick else FULL)
     size["rows"] = args.rows or size["rows"]

@@ -57,6 +57,16 @@ def run_point(problem, variant, kernel, workers, options, out: Path, reference: 
     return json.loads(log.read_text())
 
 
+def add_repeats_option(parser) -> None:
+    """`--repeats`: how many rounds `fastest_over_rounds` makes."""
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="rounds over all points; each point's fastest compute phase counts (default 3)",
+    )
+
+
 def fastest_over_rounds(points: dict, repeats: int) -> dict:
     """Runs every point (key: a function that runs it and returns its record) once per round for
     `repeats` rounds and keeps each point's run with the shortest compute phase. Noise on a shared
