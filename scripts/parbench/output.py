@@ -26,6 +26,17 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp.{os.getpid()}")
 
 
+def write_text_atomically(path, text: str) -> None:
+    """Written under a temporary name and renamed, so a killed process never leaves half a file."""
+    path = Path(path)
+    temporary = temporary_name(path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def remove_stale_temporaries(path: Path) -> None:
     """Removes temporary files that killed runs for the same output left behind."""
     for leftover in path.parent.glob(f".{path.name}.tmp.*"):

@@ -5,23 +5,10 @@ each run that did not match its serial reference."""
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
 
 from parbench import output
 from parbench.verify import Mismatch, verify
-
-
-def write_atomically(path, text: str) -> None:
-    """Written under a temporary name and renamed, so a killed job never leaves half a file."""
-    path = Path(path)
-    temporary = output.temporary_name(path)
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def check_run(result, reference, run: dict, status_path) -> dict:
@@ -36,7 +23,7 @@ def check_run(result, reference, run: dict, status_path) -> dict:
             f"parbench: run {run.get('id', result)} does not match {reference}: {mismatch}", file=sys.stderr
         )
     status = {**run, "result": str(result), "reference": str(reference), **status}
-    write_atomically(status_path, json.dumps(status, indent=1, sort_keys=True) + "\n")
+    output.write_text_atomically(status_path, json.dumps(status, indent=1, sort_keys=True) + "\n")
     return status
 
 
@@ -53,5 +40,5 @@ def gate(status_paths, out) -> list[dict]:
     statuses = read_statuses(status_paths)
     failed = [s for s in statuses if s["status"] != "ok"]
     if not failed:
-        write_atomically(out, f"all {len(statuses)} verified runs match their serial reference\n")
+        output.write_text_atomically(out, f"all {len(statuses)} verified runs match their serial reference\n")
     return failed

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from parbench.study.check import read_statuses, write_atomically
+from parbench import output
+from parbench.study.check import read_statuses
 from parbench.timing import PHASES
 
 LABELS = ["problem", "size", "kernel", "variant", "workers", "nodes", "repeat", "scale"]
@@ -131,14 +132,15 @@ def collect(status_paths, missing_ids=()) -> dict[str, pd.DataFrame | list]:
 
 
 def write_csv(frame: pd.DataFrame, path) -> None:
-    write_atomically(path, frame.to_csv(index=False))
+    output.write_text_atomically(path, frame.to_csv(index=False))
 
 
 def write(collected: dict, timings, worker_busy, runs, merged_log) -> None:
     write_csv(collected["timings"], timings)
     write_csv(collected["worker_busy"], worker_busy)
     write_csv(collected["runs"], runs)
-    write_atomically(merged_log, "".join(json.dumps(r, sort_keys=True) + "\n" for r in collected["log"]))
+    lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in collected["log"])
+    output.write_text_atomically(merged_log, lines)
 
 
 def read_tables(timings, worker_busy, runs) -> dict[str, pd.DataFrame]:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from parbench import output
+
 LOCKS = Path(".snakemake") / "locks"
 OWNER = Path(".snakemake") / "parbench-lock-owner"
 
@@ -57,7 +59,5 @@ def claim(root=".", pid: int | None = None) -> bool:
     pid = pid or os.getpid()
     owner = Path(root) / OWNER
     owner.parent.mkdir(parents=True, exist_ok=True)
-    temporary = owner.with_name(f".{owner.name}.{pid}")
-    temporary.write_text(f"{pid} {process_start(pid)}\n")
-    os.replace(temporary, owner)
+    output.write_text_atomically(owner, f"{pid} {process_start(pid)}\n")
     return True

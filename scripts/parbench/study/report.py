@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from parbench import output
 from parbench.study import analysis, figures
-from parbench.study.check import write_atomically
 from parbench.study.collect import read_tables
 
 FIGURES = {
@@ -183,6 +183,6 @@ def write(tables_paths: dict, log_path, weak: bool, html_path, figures_dir, tabl
     for stem, figure in built["figures"].items():
         figure.savefig(figures_dir / f"{stem}.png", dpi=100)
     for stem, frame in built["tables"].items():
-        write_atomically(tables_dir / f"{stem}.csv", frame.to_csv(index=False))
-    write_atomically(html_path, render(built, title, "weak" if weak else "strong"))
+        output.write_text_atomically(tables_dir / f"{stem}.csv", frame.to_csv(index=False))
+    output.write_text_atomically(html_path, render(built, title, "weak" if weak else "strong"))
     return built
