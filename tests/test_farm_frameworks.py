@@ -43,3 +43,15 @@ def test_dask_workers_keep_ordinary_malloc_thresholds():
         assert list(seen.values()) == [dask_client.WORKER_ENVIRONMENT]
     finally:
         session.close()
+
+
+def test_spark_jvm_compiles_with_c1_only_when_python_computes(spark_session):
+    """The driver JVM of a task farm only schedules: its C2 compiler's bursts took the workers'
+    cores. A group-by session, where Spark SQL computes, keeps C2."""
+    from parbench.frameworks import spark_session as spark
+
+    jvm = spark_session.sparkContext._jvm
+    arguments = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    assert spark.SCHEDULING_JVM_OPTIONS in arguments
+    sql_options = spark.builder("local[1]", 1, jvm_computes=True)._options
+    assert not any(name.endswith("extraJavaOptions") for name in sql_options)
