@@ -131,3 +131,16 @@ def test_pi_hits_do_not_depend_on_worker_count_or_task_order(tmp_path):
         hits.add(int(read_result(out, "out")[1]["hits"]))
     assert len(hits) == 1
     assert np.isclose(4 * hits.pop() / 50000, np.pi, atol=0.05)
+
+
+def test_one_framework_call_splits_by_the_workers_clocks():
+    """A call that hands out tasks, runs them and gathers them (Spark's collect) is split at the
+    first task's start and the last task's end; clocks off by a little never make a phase negative."""
+    from parbench.timing import Phases
+
+    phases = Phases()
+    phases.charge_call(called=100.0, returned=101.0, first_started=100.2, last_ended=100.9)
+    assert [round(phases.seconds[p], 9) for p in ("distribute", "compute", "communicate")] == [0.2, 0.7, 0.1]
+    skewed = Phases()  # a worker whose clock runs ahead and one whose clock lags
+    skewed.charge_call(called=100.0, returned=101.0, first_started=99.5, last_ended=101.3)
+    assert [skewed.seconds[p] for p in ("distribute", "compute", "communicate")] == [0.0, 1.0, 0.0]

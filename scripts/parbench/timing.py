@@ -27,6 +27,18 @@ class Phases:
         finally:
             self.seconds[name] += time.perf_counter() - began
 
+    def charge_call(self, called: float, returned: float, first_started: float, last_ended: float) -> None:
+        """Splits one framework call that hands out the tasks, runs them and brings their results
+        back (a pool's map, Dask's gather, Spark's collect) by the workers' clocks (`time.time()`):
+        distribute until the first task started, compute until the last one ended, communicate
+        after that. Clocks of different nodes may disagree by milliseconds, so each boundary is
+        kept inside the call: the three parts always add up to the call's wall time."""
+        first_started = min(max(first_started, called), returned)
+        last_ended = min(max(last_ended, first_started), returned)
+        self.seconds["distribute"] += first_started - called
+        self.seconds["compute"] += last_ended - first_started
+        self.seconds["communicate"] += returned - last_ended
+
     def total(self) -> float:
         return time.perf_counter() - self._start
 

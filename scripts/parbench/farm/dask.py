@@ -5,7 +5,7 @@ processes; with `--scheduler-file` it joins a running cluster, which may span no
 its workers."""
 
 from parbench.context import RunContext
-from parbench.farm.job import Job, deal
+from parbench.farm.job import Job, collect_timed, deal
 
 # Dask's scheduler spends about a millisecond of CPU per task, on the same cores as the workers:
 # one future per task (128 for mandelbrot 2048 x 2048) cost a 2-core machine 0.2-0.3 s of a 1 s
@@ -20,15 +20,18 @@ def run(job: Job, ctx: RunContext, client=None) -> dict:
     with ctx.phases.phase("startup"):
         session = dask_client.connect(ctx, client)
         workers = dask_client.choose_workers(session.client, ctx.workers)
-        session.client.run(job.warm_up, workers=workers)
+        dask_client.warm_up(session.client, workers, job.warm_up)
     try:
         with ctx.phases.phase("distribute"):
             batches = [batch for batch in deal(job.tasks(), ctx.workers * BATCHES_PER_WORKER) if batch]
+
+        def map_and_gather():
             futures = session.client.map(
                 job.run_tasks, batches, pure=False, workers=workers, allow_other_workers=False
             )
-        with ctx.phases.phase("compute"):
-            done = [d for batch in session.client.gather(futures) for d in batch]
+            return [d for batch in session.client.gather(futures) for d in batch]
+
+        done = collect_timed(ctx, map_and_gather)
         with ctx.phases.phase("communicate"):
             return job.finish(done, ctx)
     finally:

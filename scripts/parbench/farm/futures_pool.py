@@ -4,7 +4,7 @@ collect the futures as they complete. Only the executor class differs between th
 from concurrent.futures import Executor, as_completed
 
 from parbench.context import RunContext
-from parbench.farm.job import Job
+from parbench.farm.job import Job, collect_timed
 
 
 def run_on(make_executor, job: Job, ctx: RunContext) -> dict:
@@ -13,9 +13,13 @@ def run_on(make_executor, job: Job, ctx: RunContext) -> dict:
         list(executor.map(job.warm_up, range(ctx.workers)))  # wait until the workers are up
     try:
         with ctx.phases.phase("distribute"):
-            futures = [executor.submit(job.run_task, task) for task in job.tasks()]
-        with ctx.phases.phase("compute"):
-            done = [future.result() for future in as_completed(futures)]
+            tasks = job.tasks()
+
+        def submit_and_wait():
+            futures = [executor.submit(job.run_task, task) for task in tasks]
+            return [future.result() for future in as_completed(futures)]
+
+        done = collect_timed(ctx, submit_and_wait)
         with ctx.phases.phase("communicate"):
             return job.finish(done, ctx)
     finally:

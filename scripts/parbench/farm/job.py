@@ -14,12 +14,15 @@ from parbench.problems.base import TaskFarmProblem
 
 @dataclass(frozen=True)
 class Done:
-    """One finished task: its position, its partial result, who computed it and how long it took."""
+    """One finished task: its position, its partial result, who computed it, how long it took, and
+    when it started and ended by the worker's clock (`time.time()`, comparable between nodes)."""
 
     index: int
     partial: np.ndarray
     worker: str
     seconds: float
+    started: float
+    ended: float
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,9 @@ class Job:
 
     def run_task(self, numbered_task: tuple[int, object]) -> Done:
         index, task = numbered_task
-        began = time.perf_counter()
+        started, began = time.time(), time.perf_counter()
         partial = self.problem.compute(task, self.params, self.kernel)
-        return Done(index, partial, worker_name(), time.perf_counter() - began)
+        return Done(index, partial, worker_name(), time.perf_counter() - began, started, time.time())
 
     def run_tasks(self, numbered_tasks) -> list[Done]:
         return [self.run_task(t) for t in numbered_tasks]
@@ -63,6 +66,21 @@ class Job:
             ctx.add_busy(d.worker, d.seconds)
         ordered = sorted(done, key=lambda d: d.index)
         return self.problem.combine(self.params, [d.partial for d in ordered])
+
+
+def collect_timed(ctx: RunContext, call) -> list[Done]:
+    """Runs `call`, one framework call that hands out the tasks, runs them and returns their Done
+    records, and splits its time into distribute, compute and communicate by the workers' clocks,
+    as MPI's phases are split: the compute phase is the workers' computing, not the framework's
+    job launch before it or its result path after it."""
+    called = time.time()
+    done = call()
+    returned = time.time()
+    if done:
+        ctx.phases.charge_call(called, returned, min(d.started for d in done), max(d.ended for d in done))
+    else:
+        ctx.phases.charge_call(called, returned, called, returned)
+    return done
 
 
 def deal(items: list, hands: int) -> list[list]:

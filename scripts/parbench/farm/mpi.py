@@ -23,13 +23,13 @@ def run(job: Job, ctx: RunContext) -> dict | None:
         comm.Barrier()  # the compute phase ends when the slowest rank is done
     with ctx.phases.phase("communicate"):
         partials = gather_partials(comm, job, shares, mine)
-        timings = comm.gather([(d.index, d.worker, d.seconds) for d in mine], root=0)
+        timings = comm.gather([(d.index, d.worker, d.seconds, d.started, d.ended) for d in mine], root=0)
         if rank != 0:
             return None
         done = [
-            Done(index, partials[index], worker, seconds)
+            Done(index, partials[index], *timing)
             for rank_timings in timings
-            for index, worker, seconds in rank_timings
+            for index, *timing in rank_timings
         ]
         return job.finish(done, ctx)
 

@@ -4,7 +4,7 @@ worker the next task (dynamic balancing). Tasks and partial results travel pickl
 import multiprocessing
 
 from parbench.context import RunContext
-from parbench.farm.job import Job
+from parbench.farm.job import Job, collect_timed
 
 
 def run(job: Job, ctx: RunContext) -> dict:
@@ -15,8 +15,7 @@ def run(job: Job, ctx: RunContext) -> dict:
     try:
         with ctx.phases.phase("distribute"):
             tasks = job.tasks()
-        with ctx.phases.phase("compute"):
-            done = list(pool.imap_unordered(job.run_task, tasks, chunksize=1))
+        done = collect_timed(ctx, lambda: list(pool.imap_unordered(job.run_task, tasks, chunksize=1)))
         with ctx.phases.phase("communicate"):
             return job.finish(done, ctx)
     finally:

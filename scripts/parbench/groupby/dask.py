@@ -53,9 +53,12 @@ def merge_pieces(pieces: list[Piece], keys: int) -> Piece:
     return Piece(partial, busy)
 
 
-def import_dataframe_io() -> None:
-    """The first Parquet partition a worker reads imports dask.dataframe's I/O: start-up, not query."""
+def warm_up_worker(job: Job) -> None:
+    """Loads the kernel and dask.dataframe's Parquet I/O, which the first partition a worker reads
+    would otherwise import: start-up, not query."""
     import dask.dataframe.io.parquet  # noqa: F401
+
+    job.warm_up()
 
 
 def query(files: list[str], job: Job):
@@ -79,8 +82,7 @@ def run(job: Job, ctx: RunContext, client=None) -> dict:
     with ctx.phases.phase("startup"):
         session = dask_client.connect(ctx, client)
         workers = dask_client.choose_workers(session.client, ctx.workers)
-        session.client.run(job.warm_up, workers=workers)
-        session.client.run(import_dataframe_io, workers=workers)
+        dask_client.warm_up(session.client, workers, warm_up_worker, job)
     try:
         with ctx.phases.phase("distribute"):
             graph = query([task for _, task in job.tasks()], job)

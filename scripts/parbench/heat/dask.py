@@ -68,7 +68,7 @@ def run(job: HeatJob, ctx: RunContext, client=None) -> dict:
         session = dask_client.connect(ctx, client)
         dask = session.client
         workers = dask_client.choose_workers(dask, ctx.workers)
-        dask.run(job.warm_up, workers=workers)
+        dask_client.warm_up(dask, workers, job.warm_up)
         dask.run(kernel_seconds, True, workers=workers)
     try:
         with ctx.phases.phase("distribute"):
