@@ -144,3 +144,11 @@ def test_one_framework_call_splits_by_the_workers_clocks():
     skewed = Phases()  # a worker whose clock runs ahead and one whose clock lags
     skewed.charge_call(called=100.0, returned=101.0, first_started=99.5, last_ended=101.3)
     assert [skewed.seconds[p] for p in ("distribute", "compute", "communicate")] == [0.0, 1.0, 0.0]
+
+
+def test_kernels_run_with_steady_malloc_thresholds_on_glibc():
+    """Every process that runs a kernel sets the same thresholds (they made up to 17 % difference
+    between variants' kernels); this machine's glibc must accept them."""
+    from parbench.kernels import malloc
+
+    assert malloc.use_steady_thresholds()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from parbench.context import RunContext, worker_name
+from parbench.kernels import malloc
 from parbench.problems.base import TaskFarmProblem
 
 
@@ -53,7 +54,9 @@ class Job:
         return total
 
     def warm_up(self, *_ignored) -> str:
-        """Loads the kernel (numba compiles or reads its cache); returns the worker's name."""
+        """Loads the kernel (numba compiles or reads its cache) and sets the malloc thresholds
+        every variant's kernels run with; returns the worker's name."""
+        malloc.use_steady_thresholds()
         self.problem.warm_up(self.kernel)
         return worker_name()
 

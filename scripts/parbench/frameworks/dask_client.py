@@ -9,15 +9,19 @@ from dataclasses import dataclass
 
 from parbench.context import RunContext
 from parbench.errors import UsageError
+from parbench.kernels import malloc
 
 WAIT_FOR_WORKERS_S = 120
 # Dask's nanny starts every worker with MALLOC_TRIM_THRESHOLD_=64 KiB, so that long-lived workers
 # give memory back to the OS. Setting it also switches off glibc's self-adjusting thresholds: every
 # array over 128 KiB was mapped and faulted in afresh, and freed heap went back to the OS after
 # each task, so the NumPy and pandas kernels ran up to 3x slower in Dask workers than in any other
-# variant's processes. Workers get the thresholds an ordinary process reaches by itself: arrays up
-# to 32 MiB from the heap, and up to 64 MiB of free heap kept for the next task.
-WORKER_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(64 << 20)}
+# variant's processes. Workers start with the thresholds every parbench process that runs a
+# kernel uses (parbench.kernels.malloc): arrays up to 32 MiB from the heap, 64 MiB of free heap kept.
+WORKER_ENVIRONMENT = {
+    "MALLOC_MMAP_THRESHOLD_": str(malloc.MMAP_THRESHOLD),
+    "MALLOC_TRIM_THRESHOLD_": str(malloc.TRIM_THRESHOLD),
+}
 CONNECT_TIMEOUT_S = 60
 
 

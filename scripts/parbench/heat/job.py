@@ -12,6 +12,7 @@ import numpy as np
 from parbench.context import RunContext
 from parbench.heat import initial
 from parbench.kernels import heat as kernels
+from parbench.kernels import malloc
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class HeatJob:
         return kernels.make(self.kernel, cx, cy)
 
     def warm_up(self, *_ignored) -> None:
+        """Loads the kernel and sets the malloc thresholds every variant's kernels run with."""
+        malloc.use_steady_thresholds()
         kernels.warm_up(self.kernel)
 
     def window(self, rows: slice, cols: slice) -> np.ndarray:
