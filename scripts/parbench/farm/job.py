@@ -79,10 +79,9 @@ def collect_timed(ctx: RunContext, call) -> list[Done]:
     called = time.time()
     done = call()
     returned = time.time()
-    if done:
-        ctx.phases.charge_call(called, returned, min(d.started for d in done), max(d.ended for d in done))
-    else:
-        ctx.phases.charge_call(called, returned, called, returned)
+    first_started = min((d.started for d in done), default=called)
+    last_ended = max((d.ended for d in done), default=returned)
+    ctx.phases.charge_call(called, returned, first_started, last_ended)
     return done
 
 
