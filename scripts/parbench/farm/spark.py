@@ -12,10 +12,11 @@ def run(job: Job, ctx: RunContext, session=None) -> dict:
     with ctx.phases.phase("startup"):
         spark = spark_session.connect(ctx, session)
         context = spark.session.sparkContext
-        # A session's first jobs run while the JVM loads and JIT-compiles its code (0.3-0.5 s of
-        # CPU here, on the same cores as the workers; docs/benchmarks.md). A warm-up job that loads
-        # the kernel and returns as many bytes as each worker's share of the results moves the
-        # part spent on the result path into start-up, as a long-lived session would.
+        # A session's first jobs run while the JVM loads and JIT-compiles its code, on the same
+        # cores as the workers (0.3-0.5 s of CPU with C2; the session now compiles with C1 only,
+        # see spark_session). A warm-up job that loads the kernel and returns as many bytes as
+        # each worker's share of the results moves the part spent on the result path into
+        # start-up, as a long-lived session would.
         share = job.result_bytes() // ctx.workers
         warm_up = context.parallelize(range(ctx.workers), ctx.workers)
         warm_up.map(lambda _: (job.warm_up(), bytes(share))).collect()
