@@ -31,9 +31,12 @@ def test_spark_matches_serial(tmp_path, references, spark_session, problem, kern
 
 # The module's shared cluster already holds Dask's default HTTP port; this one moves to another.
 @pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
-def test_dask_workers_keep_ordinary_malloc_thresholds():
+def test_dask_workers_get_parbench_malloc_thresholds_and_no_profiler():
     """parbench's own LocalCluster overrides the nanny's MALLOC_TRIM_THRESHOLD_ (64 KiB), which made
-    the NumPy and pandas kernels fault their arrays in afresh on every task."""
+    the NumPy and pandas kernels fault their arrays in afresh on every task, and switches off the
+    statistical profiler, whose 10 ms samples took the GIL from the computing thread."""
+    import dask
+
     from parbench.context import RunContext
     from parbench.frameworks import dask_client
 
@@ -41,8 +44,22 @@ def test_dask_workers_keep_ordinary_malloc_thresholds():
     try:
         seen = session.client.run(lambda: {k: os.environ.get(k) for k in dask_client.WORKER_ENVIRONMENT})
         assert list(seen.values()) == [dask_client.WORKER_ENVIRONMENT]
+        profiling = session.client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        assert list(profiling.values()) == [False]
     finally:
         session.close()
+
+
+def test_srun_dask_workers_get_the_same_dask_settings_through_their_environment():
+    """Workers that `python -m parbench.launchers dask` starts with srun read WORKER_CONFIG from
+    their environment."""
+    import dask
+
+    from parbench.frameworks import dask_client
+
+    parsed = dask.config.collect_env(dask_client.WORKER_ENVIRONMENT)
+    for key, value in dask_client.WORKER_CONFIG.items():
+        assert dask.config.get(key, config=parsed) == value
 
 
 def test_spark_jvm_compiles_with_c1_only_when_python_computes(spark_session):

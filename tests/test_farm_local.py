@@ -51,3 +51,18 @@ def test_mandelbrot_counts_known_points(tmp_path):
     counts = output.read_result(out, "out")[1]["counts"]
     assert counts[1, 0] == 100 and counts[1, 1] == 100
     assert counts[1, 2] == 5
+
+
+@pytest.mark.parametrize(("items", "workers"), [(128, 2), (100, 3), (5, 3), (1, 1), (0, 2)])
+def test_guided_batches_cover_every_task_once_and_shrink_to_single_tasks(items, workers):
+    """Guided self-scheduling: each batch a share of what is left, so few batches but an even finish."""
+    from parbench.farm.job import guided
+
+    batches = guided(list(range(items)), workers)
+    assert [task for batch in batches for task in batch] == list(range(items))
+    sizes = [len(batch) for batch in batches]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-workers:] == [1] * min(workers, items)
+    assert not sizes or sizes[0] == max(1, items // (2 * workers))
+    if items >= 100:  # far fewer messages than tasks
+        assert len(batches) <= items // 4

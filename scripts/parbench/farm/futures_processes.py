@@ -1,5 +1,6 @@
-"""concurrent.futures with processes: a ProcessPoolExecutor runs one future per task in worker
-processes; each task and its partial result travel pickled."""
+"""concurrent.futures with processes: a ProcessPoolExecutor runs one future per batch of tasks
+(batches that shrink as the work runs out, see futures_pool) in worker processes; each batch and
+its partial results travel pickled."""
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor

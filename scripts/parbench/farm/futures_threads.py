@@ -1,5 +1,6 @@
-"""concurrent.futures with threads: a ThreadPoolExecutor runs one future per task. Like
-`threads`, it only runs in parallel while the kernel releases the GIL."""
+"""concurrent.futures with threads: a ThreadPoolExecutor runs one future per batch of tasks
+(batches that shrink as the work runs out, see futures_pool). Like `threads`, it only runs in
+parallel while the kernel releases the GIL."""
 
 from concurrent.futures import ThreadPoolExecutor
 

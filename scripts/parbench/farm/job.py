@@ -89,3 +89,17 @@ def deal(items: list, hands: int) -> list[list]:
     """Deals items round-robin into `hands` lists: a static split that still spreads neighbouring
     (similarly expensive) tasks over every worker."""
     return [items[h::hands] for h in range(hands)]
+
+
+def guided(items: list, workers: int) -> list[list]:
+    """Guided self-scheduling (OpenMP's `schedule(guided)`): consecutive batches, each a share
+    1/(2 x workers) of the items still left, so they shrink to single items at the end. A pool
+    pays per message it sends (a pickle, a pipe round trip, a wake-up of the parent's threads on
+    the workers' cores), so the large early batches keep those few, while the small late ones
+    still let whichever worker is idle even out the finish."""
+    batches, start = [], 0
+    while start < len(items):
+        size = max(1, (len(items) - start) // (2 * workers))
+        batches.append(items[start : start + size])
+        start += size
+    return batches

@@ -1,10 +1,12 @@
 """multiprocessing: a Pool of N processes; `imap_unordered` with chunksize 1 hands each idle
-worker the next task (dynamic balancing). Tasks and partial results travel pickled."""
+worker the next batch of tasks (dynamic balancing). The batches shrink as the work runs out
+(guided self-scheduling), so few messages travel but the finish is still even. Tasks and partial
+results travel pickled."""
 
 import multiprocessing
 
 from parbench.context import RunContext
-from parbench.farm.job import Job, collect_timed
+from parbench.farm.job import Job, collect_timed, guided
 
 
 def run(job: Job, ctx: RunContext) -> dict:
@@ -14,8 +16,12 @@ def run(job: Job, ctx: RunContext) -> dict:
         pool.map(job.warm_up, range(ctx.workers), chunksize=1)  # wait until the workers are up
     try:
         with ctx.phases.phase("distribute"):
-            tasks = job.tasks()
-        done = collect_timed(ctx, lambda: list(pool.imap_unordered(job.run_task, tasks, chunksize=1)))
+            batches = guided(job.tasks(), ctx.workers)
+
+        def map_batches():
+            return [d for batch in pool.imap_unordered(job.run_tasks, batches, chunksize=1) for d in batch]
+
+        done = collect_timed(ctx, map_batches)
         with ctx.phases.phase("communicate"):
             return job.finish(done, ctx)
     finally:

@@ -18,9 +18,25 @@ WAIT_FOR_WORKERS_S = 120
 # each task, so the NumPy and pandas kernels ran up to 3x slower in Dask workers than in any other
 # variant's processes. Workers start with the thresholds every parbench process that runs a
 # kernel uses (parbench.kernels.malloc): arrays up to 32 MiB from the heap, 64 MiB of free heap kept.
-WORKER_ENVIRONMENT = {
+MALLOC_ENVIRONMENT = {
     "MALLOC_MMAP_THRESHOLD_": str(malloc.MMAP_THRESHOLD),
     "MALLOC_TRIM_THRESHOLD_": str(malloc.TRIM_THRESHOLD),
+}
+# Dask's statistical profiler samples every worker's threads each 10 ms, taking the GIL from the
+# thread that computes: 3-4 % of a NumPy task farm's time on two workers. Its samples are only
+# ever shown on the dashboard, which parbench's clusters do not start, so it is off.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def dask_variable(key: str) -> str:
+    """The environment variable Dask reads a configuration key from."""
+    return "DASK_" + key.replace(".", "__").replace("-", "_").upper()
+
+
+# What a worker process starts with (srun'd workers get WORKER_CONFIG through it too).
+WORKER_ENVIRONMENT = {
+    **MALLOC_ENVIRONMENT,
+    **{dask_variable(key): repr(value) for key, value in WORKER_CONFIG.items()},
 }
 CONNECT_TIMEOUT_S = 60
 
@@ -54,15 +70,17 @@ def connect(ctx: RunContext, client=None) -> DaskSession:
                 "--scheduler-file", f"{scheduler_file}: no scheduler answers ({error})"
             ) from None
         return DaskSession(client)
-    # A nanny takes these from the environment it was started in before its own configuration.
+    # A nanny takes the malloc settings from the environment it was started in before its own
+    # configuration, and hands its worker its own configuration as it was when it was made.
     os.environ.update(WORKER_ENVIRONMENT)
-    cluster = distributed.LocalCluster(
-        n_workers=ctx.workers,
-        threads_per_worker=1,  # one task at a time per worker: N workers = N cores
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    with dask.config.set(WORKER_CONFIG):
+        cluster = distributed.LocalCluster(
+            n_workers=ctx.workers,
+            threads_per_worker=1,  # one task at a time per worker: N workers = N cores
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
     return DaskSession(distributed.Client(cluster), cluster)
 
 
