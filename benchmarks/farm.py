@@ -5,8 +5,8 @@
 
 Each run is a real `parbench run` (MPI under mpiexec), timed inside the program. Figures are
 ratios within this one benchmark run (speed-up and efficiency over serial of the same kernel,
-overhead share of the wall time), because the machines are noisy: each point is run once in each
-of `--repeats` rounds (3) and its fastest compute phase counts, since noise only adds time.
+overhead share of the wall time), because the machines are noisy: each point is run `--repeats`
+times in a row (3) and its fastest compute phase counts, since noise only adds time.
 Targets from the issue are checked and printed at the end; the exit status is 1 if one is missed.
 The pure-Python kernel is run at a reduced size (stated in the table): at full size it would
 take hours, and its only point is the GIL.
@@ -20,7 +20,7 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from runs import add_repeats_option, fastest_over_rounds, run_point
+from runs import add_repeats_option, fastest_of_repeats, run_point
 
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 KERNELS = ("python", "numpy", "numba")
@@ -80,7 +80,7 @@ def main() -> int:
                     for workers in (1,) if variant == "serial" else (1, 2):
                         point = (problem, variant, kernel, workers, size, folder)
                         points[problem, variant, kernel, workers] = partial(run, *point)
-        records = fastest_over_rounds(points, args.repeats)
+        records = fastest_of_repeats(points, args.repeats)
     rows, misses = [], []
     for (problem, _variant, kernel, _workers), record in records.items():
         serial = records[problem, "serial", kernel, 1]

@@ -9,7 +9,7 @@ Each run is a real `parbench run` (MPI under mpiexec) on datasets made once by `
 (generation is timed apart). The query speed-up is the compute phase of serial with the same
 kernel over the variant's compute phase (Spark, whose engine is the JVM, is compared with serial
 pandas); start-up (framework, workers, warm-up) and teardown are reported on their own. Each
-point is run once in each of `--repeats` rounds (3) and its fastest compute phase counts.
+point is run `--repeats` times in a row (3) and its fastest compute phase counts.
 
 Crossover: every variant is run at two sizes, N and N/4, and its time fitted as
     wall(rows) = fixed + per_row * rows
@@ -28,7 +28,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from runs import add_repeats_option, fastest_over_rounds, parbench, run_point
+from runs import add_repeats_option, fastest_of_repeats, parbench, run_point
 
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 FULL = {"rows": 20_000_000, "keys": 1000, "partitions": 16}
@@ -114,7 +114,7 @@ def main() -> int:
                         point = (dataset, variant, kernel, workers, folder)
                         points[rows, variant, kernel, workers] = partial(run, *point)
         bytes_per_row = size_bytes / sizes[1]
-        records = fastest_over_rounds(points, args.repeats)
+        records = fastest_of_repeats(points, args.repeats)
     print(HEADER)
     for (rows, _variant, kernel, _workers), record in records.items():
         if rows == sizes[0]:
