@@ -6,7 +6,7 @@
 Each run is a real `parbench run` (MPI under mpiexec), timed inside the program. Figures are
 ratios within this one benchmark run (speed-up and efficiency over serial of the same kernel,
 overhead share of the wall time), because the machines are noisy: each point is run `--repeats`
-times in a row (3) and its fastest compute phase counts, since noise only adds time.
+times in a row (5) and its fastest compute phase counts, since noise only adds time.
 Targets from the issue are checked and printed at the end; the exit status is 1 if one is missed.
 The pure-Python kernel is run at a reduced size (stated in the table): at full size it would
 take hours, and its only point is the GIL.
@@ -67,7 +67,8 @@ def main() -> int:
     )
     parser.add_argument("--problems", nargs="+", default=list(FULL), choices=list(FULL))
     parser.add_argument("--kernels", nargs="+", default=list(KERNELS), choices=KERNELS)
-    add_repeats_option(parser)
+    # Five: compute phases of a quarter to one second, where one slow spell is a large share.
+    add_repeats_option(parser, default=5)
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     points = {}

@@ -57,13 +57,13 @@ def run_point(problem, variant, kernel, workers, options, out: Path, reference: 
     return json.loads(log.read_text())
 
 
-def add_repeats_option(parser) -> None:
+def add_repeats_option(parser, default: int = 3) -> None:
     """`--repeats`: how many times `fastest_of_repeats` runs each point."""
     parser.add_argument(
         "--repeats",
         type=int,
-        default=3,
-        help="runs of each point in a row; its fastest compute phase counts (default 3)",
+        default=default,
+        help=f"runs of each point in a row; its fastest compute phase counts (default {default})",
     )
 
 
