@@ -29,9 +29,10 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
-from runs import add_repeats_option, run_point
+from runs import add_repeats_option, fastest, run_point
 
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 KERNELS = ("numpy", "numba")
@@ -47,10 +48,11 @@ def run(variant, kernel, workers, steps, args, folder: Path) -> dict:
     options += ["--steps-per-exchange", args.steps_per_exchange]
     reference = None if variant == "serial" else folder / f"heat-serial-{kernel}-1-{steps}.h5"
     # `--repeats` runs in a row, the fastest loop counts: noise only adds time (see runs.py).
-    records = [
-        run_point("heat", variant, kernel, workers, options, out, reference) for _ in range(args.repeats)
-    ]
-    return min(records, key=lambda r: r["phases"]["compute"] + r["phases"]["communicate"])
+    return fastest(
+        partial(run_point, "heat", variant, kernel, workers, options, out, reference),
+        args.repeats,
+        seconds=lambda record: record["phases"]["compute"] + record["phases"]["communicate"],
+    )
 
 
 def point(variant, kernel, workers, args, folder: Path) -> tuple[dict, dict]:

@@ -79,9 +79,11 @@ def fastest_of_repeats(points: dict, repeats: int) -> dict:
     a reference must come before the points verified against it."""
     best: dict = {}
     for number, (key, run) in enumerate(points.items(), start=1):
-        for _ in range(repeats):
-            record = run()
-            if key not in best or record["phases"]["compute"] < best[key]["phases"]["compute"]:
-                best[key] = record
+        best[key] = fastest(run, repeats)
         print(f"point {number} of {len(points)} done", file=sys.stderr, flush=True)
     return best
+
+
+def fastest(run, repeats: int, seconds=lambda record: record["phases"]["compute"]) -> dict:
+    """Calls `run` `repeats` times in a row and returns the record with the fewest `seconds`."""
+    return min((run() for _ in range(repeats)), key=seconds)
