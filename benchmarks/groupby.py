@@ -15,7 +15,8 @@ Crossover: every variant is run at two sizes, N and N/4, and its time fitted as
     wall(rows) = fixed + per_row * rows
 (fixed: start-up, teardown and each query's own overhead; per_row from the compute phases). The
 data size at which a framework beats serial including its start-up is where the lines cross:
-rows* = (fixed_f - fixed_serial) / (per_row_serial - per_row_f). Targets from the issue are checked
+rows* = (fixed_f - fixed_serial) / (per_row_serial - per_row_f). The same model
+(parbench.study.crossover) gives the study report's crossover table. Targets from the issue are checked
 at the end; the exit status is 1 if one is missed (never with --quick).
 """
 
@@ -28,6 +29,7 @@ import time
 from functools import partial
 from pathlib import Path
 
+from parbench.study.crossover import NEVER, cost_line, crossover_rows, describe
 from runs import add_repeats_option, fastest_of_repeats, parbench, run_point
 
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
@@ -164,29 +166,24 @@ def check_speedups(records: dict, rows: int, kernels: list[str]) -> list[str]:
 
 
 def crossover(records: dict, sizes: tuple[int, int], variant: str, kernel: str, bytes_per_row: float) -> str:
-    """Where `variant` at 2 workers, start-up included, starts to beat serial pandas."""
-    large, small = sizes
+    """Where `variant` at 2 workers, start-up included, starts to beat serial pandas (the model of
+    parbench.study.crossover, which the study's report uses too)."""
 
     def line(name, k, w):
-        big, little = records[large, name, k, w], records[small, name, k, w]
-        per_row = (big["phases"]["compute"] - little["phases"]["compute"]) / (large - small)
-        per_row = max(per_row, 1e-15)  # noise can make a tiny slope negative
-        fixed = fixed_seconds(big) + big["phases"]["compute"] - per_row * large
-        return fixed, per_row
+        phases = [records[rows, name, k, w]["phases"] for rows in sizes]
+        return cost_line(sizes, [p["compute"] for p in phases], [p["total"] for p in phases])
 
-    serial_fixed, serial_rate = line("serial", "pandas" if kernel == "jvm" else kernel, 1)
-    fixed, rate = line(variant, kernel, 2)
+    serial = line("serial", "pandas" if kernel == "jvm" else kernel, 1)
+    framework = line(variant, kernel, 2)
     head = (
-        f"crossover {variant} (2 workers) vs serial: fixed {fixed:.2f} s vs {serial_fixed:.2f} s, "
-        f"{rate * 1e9:.1f} vs {serial_rate * 1e9:.1f} ns/row"
+        f"crossover {variant} (2 workers) vs serial: fixed {framework.fixed_s:.2f} s vs "
+        f"{serial.fixed_s:.2f} s, {framework.per_row_s * 1e9:.1f} vs {serial.per_row_s * 1e9:.1f} ns/row"
     )
-    if rate >= serial_rate:
-        return f"{head}: never (its per-row cost is not lower)"
-    rows = (fixed - serial_fixed) / (serial_rate - rate)
-    if rows <= 0:
-        return f"{head}: at any size"
+    rows = crossover_rows(framework, serial)
+    if not 0.0 < rows < NEVER:  # never, at any size, or unknown
+        return f"{head}: {describe(rows)}"
     gigabytes = rows * bytes_per_row / 1e9
-    return f"{head}: beats serial above about {rows / 1e6:.0f} M rows ({gigabytes:.1f} GB of Parquet)"
+    return f"{head}: beats serial {describe(rows)} ({gigabytes:.1f} GB of Parquet)"
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The report's arithmetic on made-up runs with known answers, and stale-lock detection."""
+"""The report's arithmetic on made-up runs with known answers (speed-ups, serial fractions, the
+fastest variant, crossover data sizes), and stale-lock detection."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from parbench.study import analysis, locks
+from parbench.study import analysis, crossover, locks
 
 
 def runs_table(times: dict, status: str = "ok") -> pd.DataFrame:
@@ -95,3 +96,68 @@ def test_locks_without_a_recorded_holder_are_left_alone(tmp_path):
     (tmp_path / locks.LOCKS).mkdir(parents=True)
     (tmp_path / locks.LOCKS / "0.output.lock").write_text("x")
     assert not locks.clear_stale(tmp_path)
+
+
+def sized_tables(lines: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Group-by timings and runs tables from exact cost lines:
+    {(variant, kernel, workers): (fixed_s, ns_per_row, [rows of each run])}."""
+    timings, runs = [], []
+    for (variant, kernel, workers), (fixed, ns_per_row, sizes) in lines.items():
+        for i, rows in enumerate(sizes):
+            run = f"groupby/{rows}/{kernel}/{variant}/w{workers}-r{i}"
+            labels = {"run": run, "problem": "groupby", "size": str(rows), "kernel": kernel}
+            labels |= {"variant": variant, "workers": workers}
+            compute = ns_per_row * 1e-9 * rows
+            for phase, seconds in (("compute", compute), ("startup", fixed), ("total", fixed + compute)):
+                timings.append({**labels, "phase": phase, "seconds": seconds, "param.rows": rows})
+            runs.append({**labels, "status": "ok"})
+    return pd.DataFrame(timings), pd.DataFrame(runs)
+
+
+def test_crossover_is_where_the_fitted_cost_lines_cross():
+    sizes = [5_000_000, 20_000_000, 20_000_000]
+    timings, runs = sized_tables(
+        {
+            ("serial", "pandas", 1): (0.2, 30.0, sizes),
+            ("dask", "pandas", 1): (1.5, 32.0, sizes),  # not its largest worker count: left out
+            ("dask", "pandas", 2): (1.5, 15.0, sizes),
+            ("spark", "jvm", 2): (8.0, 40.0, sizes),  # no serial JVM runs: compared with pandas
+        }
+    )
+    # A slow repeat (noise only ever adds time) does not tilt the line: each size's fastest run counts.
+    slow = (timings["run"] == "groupby/20000000/pandas/dask/w2-r2") & timings["phase"].isin(
+        ["compute", "total"]
+    )
+    timings.loc[slow, "seconds"] += 1.0
+    table = crossover.crossovers(timings, runs, {"groupby": "pandas"}).set_index("variant")
+    dask = table.loc["dask"]
+    assert dask["workers"] == 2 and dask["sizes_rows"] == "5,000,000, 20,000,000"
+    assert dask["fixed_s"] == pytest.approx(1.5) and dask["ns_per_row"] == pytest.approx(15.0)
+    assert dask["serial_fixed_s"] == pytest.approx(0.2) and dask["serial_ns_per_row"] == pytest.approx(30.0)
+    assert dask["crossover_rows"] == pytest.approx(1.3 / 15e-9)
+    assert dask["beats_serial"] == "above about 86.7 M rows"
+    spark = table.loc["spark"]
+    assert spark["serial_kernel"] == "pandas" and spark["crossover_rows"] == crossover.NEVER
+    assert spark["beats_serial"].startswith("never")
+
+
+def test_crossover_from_one_size_and_without_sized_runs():
+    timings, runs = sized_tables(
+        {("serial", "arrow", 1): (0.25, 30.0, [4_000_000]), ("mpi", "arrow", 2): (0.2, 16.0, [4_000_000])}
+    )
+    mpi = crossover.crossovers(timings, runs, {"groupby": "pandas"}).set_index("variant").loc["mpi"]
+    assert mpi["ns_per_row"] == pytest.approx(16.0) and mpi["crossover_rows"] == 0.0
+    assert mpi["beats_serial"] == "at any size"
+    runs.loc[runs["variant"] == "serial", "status"] = "mismatch"  # no verified serial run: no row
+    assert crossover.crossovers(timings, runs, {}).empty
+    unsized = timings.drop(columns="param.rows")
+    assert crossover.crossovers(unsized, runs, {}).empty
+
+
+def test_crossover_is_unknown_where_the_compute_phase_does_not_grow_with_the_rows():
+    sizes = [1_000_000, 4_000_000]
+    timings, runs = sized_tables(
+        {("serial", "pandas", 1): (0.2, 30.0, sizes), ("spark", "jvm", 2): (8.0, 0.0, sizes)}
+    )
+    spark = crossover.crossovers(timings, runs, {"groupby": "pandas"}).set_index("variant").loc["spark"]
+    assert pd.isna(spark["crossover_rows"]) and spark["beats_serial"].startswith("unknown")

@@ -67,6 +67,7 @@ def test_report_is_self_contained_with_every_figure_and_table(study):
         "Fitted serial fraction",
         "Fastest variant per problem and worker count",
         "Machine and software",
+        "When the start-up pays back",
         f"All {expected_run_count()} runs finished and match their serial reference",
     ):
         assert heading in page, heading
@@ -76,6 +77,12 @@ def test_report_is_self_contained_with_every_figure_and_table(study):
     assert set(fastest["fastest"]) <= set(SMOKE_CONFIG["variants"])
     fractions = pd.read_csv(study / "results" / "report" / "tables" / "serial_fraction.csv")
     assert {"processes", "threads", "mpi"} <= set(fractions["variant"])
+    # The group-by is sized in rows: each parallel variant gets a cost line and a crossover.
+    crossovers = pd.read_csv(study / "results" / "report" / "tables" / "crossover.csv")
+    assert set(crossovers["problem"]) == {"groupby"}
+    assert set(crossovers["variant"]) == set(SMOKE_CONFIG["variants"]) - {"serial"}
+    assert (crossovers["workers"] == 2).all() and (crossovers["ns_per_row"] > 0).all()
+    assert crossovers["beats_serial"].str.match(r"never|at any size|above about|unknown").all()
     for figure in ("wall_time", "speedup_efficiency", "overheads", "worker_busy", "gil", "serial_fraction"):
         assert (study / "results" / "report" / "figures" / f"{figure}.png").stat().st_size > 5000
 

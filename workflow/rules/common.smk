@@ -19,7 +19,7 @@ REPORT_FIGURES = (
     "gil",
     "serial_fraction",
 )
-REPORT_TABLES = ("fastest", "serial_fraction", "points", "problems")
+REPORT_TABLES = ("fastest", "serial_fraction", "crossover", "points", "problems")
 
 
 def validated_study(config, schema):
@@ -172,6 +172,7 @@ def final_targets():
         "results/report/index.html",
         "results/verification.txt",
         *expand("results/report/figures/{stem}.png", stem=REPORT_FIGURES),
+        *expand("results/report/tables/{stem}.csv", stem=REPORT_TABLES),
     ]
 
 

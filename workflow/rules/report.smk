@@ -49,6 +49,11 @@ rule html_report:
             caption="../report/serial_fraction_table.rst",
             category="Scaling",
         ),
+        crossover=report(
+            "results/report/tables/crossover.csv",
+            caption="../report/crossover.rst",
+            category="Overheads",
+        ),
         points="results/report/tables/points.csv",
         problems=report(
             "results/report/tables/problems.csv",

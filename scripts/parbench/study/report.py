@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from parbench import output
-from parbench.study import analysis, figures
+from parbench import output, registry
+from parbench.study import analysis, crossover, figures
 from parbench.study.collect import read_tables
 
 FIGURES = {
@@ -50,7 +50,15 @@ FIGURES = {
         "overheads show up here.",
     ),
 }
-TABLES = ("fastest", "serial_fraction", "points", "problems")
+TABLES = ("fastest", "serial_fraction", "crossover", "points", "problems")
+CROSSOVER_TEXT = (
+    "For problems sized in rows (the group-by), each variant's wall time at its largest worker "
+    "count is modelled as <em>fixed + cost per row &times; rows</em>: the cost per row from its "
+    "compute phases (the slope over the sizes measured; compute / rows if only one size was), "
+    "<em>fixed</em> the rest of its wall time (start-up, teardown, each query's overheads). Where "
+    "the lines cross is the data size above which the variant, start-up included, beats serial: "
+    "where Dask's and Spark's start-up is paid back. Measure two sizes for a fitted slope."
+)
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
@@ -120,12 +128,17 @@ def build(tables: dict, log: list[dict], weak: bool) -> dict:
         "tables": {
             "fastest": analysis.fastest(runs),
             "serial_fraction": analysis.serial_fractions(scaled, weak),
+            "crossover": crossover.crossovers(tables["timings"], runs, default_kernels()),
             "points": analysis.medians(runs),
             "problems": problem_runs(runs),
         },
         "provenance": provenance(log),
         "counts": runs["status"].value_counts().to_dict(),
     }
+
+
+def default_kernels() -> dict[str, str]:
+    return {name: problem.default_kernel for name, problem in registry.PROBLEMS.items()}
 
 
 def status_html(counts: dict, problems: pd.DataFrame) -> str:
@@ -161,6 +174,12 @@ def render(built: dict, title: str, scaling: str) -> str:
         ]
         if stem == "serial_fraction":
             parts.append(table_html(built["tables"]["serial_fraction"]))
+    if not built["tables"]["crossover"].empty:
+        parts += [
+            "<h2 id='crossover'>When the start-up pays back</h2>",
+            f"<p>{CROSSOVER_TEXT}</p>",
+            table_html(built["tables"]["crossover"]),
+        ]
     parts += [
         "<h2>Every point</h2><p>Median, fastest and slowest wall time over repeats.</p>",
         table_html(built["tables"]["points"]),
