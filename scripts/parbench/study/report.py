@@ -57,7 +57,10 @@ CROSSOVER_TEXT = (
     "compute phases (the slope over the sizes measured; compute / rows if only one size was), "
     "<em>fixed</em> the rest of its wall time (start-up, teardown, each query's overheads). Where "
     "the lines cross is the data size above which the variant, start-up included, beats serial: "
-    "where Dask's and Spark's start-up is paid back. Measure two sizes for a fitted slope."
+    "where Dask's and Spark's start-up is paid back. Measure two sizes for a fitted slope; with "
+    "the default study's 1 M and 4 M rows and one repeat of Dask and Spark, a compute phase of "
+    "tenths of a second decides it, so the estimate is rough (benchmarks/groupby.py fits it "
+    "from 5 M and 20 M rows)."
 )
 
 STYLE = """
