@@ -131,11 +131,12 @@ def test_crossover_is_where_the_fitted_cost_lines_cross():
     timings.loc[slow, "seconds"] += 1.0
     table = crossover.crossovers(timings, runs, {"groupby": "pandas"}).set_index("variant")
     dask = table.loc["dask"]
-    assert dask["workers"] == 2 and dask["sizes_rows"] == "5,000,000, 20,000,000"
+    assert dask["workers"] == 2 and dask["sizes_rows"] == "5,000,000; 20,000,000"
+    assert dask["runs"] == 3
     assert dask["fixed_s"] == pytest.approx(1.5) and dask["ns_per_row"] == pytest.approx(15.0)
     assert dask["serial_fixed_s"] == pytest.approx(0.2) and dask["serial_ns_per_row"] == pytest.approx(30.0)
     assert dask["crossover_rows"] == pytest.approx(1.3 / 15e-9)
-    assert dask["beats_serial"] == "above about 86.7 M rows"
+    assert dask["beats_serial"] == "above about 87 M rows"
     spark = table.loc["spark"]
     assert spark["serial_kernel"] == "pandas" and spark["crossover_rows"] == crossover.NEVER
     assert spark["beats_serial"].startswith("never")

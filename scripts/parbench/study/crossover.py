@@ -65,7 +65,7 @@ def describe(rows: float) -> str:
         return "never (its cost per row is not lower)"
     if rows == 0.0:
         return "at any size"
-    return f"above about {rows / 1e6:.3g} M rows"
+    return f"above about {rows / 1e6:.2g} M rows"
 
 
 def run_lines(timings: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
@@ -102,8 +102,8 @@ def crossovers(timings: pd.DataFrame, runs: pd.DataFrame, default_kernels: dict[
         serial = serial[serial["kernel"] == serial_kernel]
         if serial.empty:
             continue
-        top = fastest_per_size(group[group["workers"] == group["workers"].max()])
-        serial = fastest_per_size(serial)
+        at_most_workers = group[group["workers"] == group["workers"].max()]
+        top, serial = fastest_per_size(at_most_workers), fastest_per_size(serial)
         line = cost_line(top["rows"], top["compute"], top["total"])
         reference = cost_line(serial["rows"], serial["compute"], serial["total"])
         crossover = crossover_rows(line, reference)
@@ -113,7 +113,8 @@ def crossovers(timings: pd.DataFrame, runs: pd.DataFrame, default_kernels: dict[
                 "kernel": kernel,
                 "variant": variant,
                 "workers": int(top["workers"].iloc[0]),
-                "sizes_rows": ", ".join(f"{r:,.0f}" for r in sorted(top["rows"].unique())),
+                "sizes_rows": "; ".join(f"{r:,.0f}" for r in sorted(top["rows"].unique())),
+                "runs": len(at_most_workers),
                 "fixed_s": line.fixed_s,
                 "ns_per_row": line.per_row_s * 1e9,
                 "serial_kernel": serial_kernel,
