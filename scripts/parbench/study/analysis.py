@@ -30,6 +30,11 @@ def good_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return with_case(runs[runs["status"] == "ok"])
 
 
+def of_good_runs(frame: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a per-run table (timings, worker busy times) that belong to good runs."""
+    return frame[frame["run"].isin(runs.loc[runs["status"] == "ok", "run"])]
+
+
 def baselines(runs: pd.DataFrame, seconds: str = "total_s") -> pd.DataFrame:
     """Per case, the median time (column `seconds`) of the serial variant, or, without serial
     runs, of each variant's own single-worker runs. Columns: CASE..., variant, baseline_s."""
@@ -126,8 +131,7 @@ def fastest(runs: pd.DataFrame) -> pd.DataFrame:
 
 def overheads(timings: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """Median seconds per phase for each point, plus `other` (total minus the named phases)."""
-    ok_runs = set(runs.loc[runs["status"] == "ok", "run"])
-    timings = with_case(timings[timings["run"].isin(ok_runs)])
+    timings = with_case(of_good_runs(timings, runs))
     wide = timings.pivot_table(index=["run", "case", "variant", "workers"], columns="phase", values="seconds")
     wide = wide.reindex(columns=[*PHASES, "total"], fill_value=0.0).fillna(0.0)
     wide["other"] = (wide["total"] - wide[list(PHASES)].sum(axis=1)).clip(lower=0.0)
@@ -136,8 +140,7 @@ def overheads(timings: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 def imbalance(worker_busy: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """Per run, the busiest worker's time over the mean: 1 is perfect balance."""
-    ok_runs = set(runs.loc[runs["status"] == "ok", "run"])
-    busy = with_case(worker_busy[worker_busy["run"].isin(ok_runs)])
+    busy = with_case(of_good_runs(worker_busy, runs))
     if busy.empty:
         return busy.assign(worker_index=[])
     busy = busy.copy()

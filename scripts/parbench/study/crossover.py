@@ -27,7 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from parbench.study.analysis import of_good_runs
+
 SIZE_PARAM = "rows"  # the parameter that sizes a data-analytics problem
+RUN_LINE_COLUMNS = ["problem", "kernel", "variant", "workers", "rows", "compute", "total"]
 NEVER = math.inf
 UNKNOWN = math.nan
 
@@ -71,16 +74,14 @@ def describe(rows: float) -> str:
 def run_lines(timings: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     """One row per verified run of a problem sized in rows: its labels, rows, compute and wall."""
     column = f"param.{SIZE_PARAM}"
-    ok_runs = set(runs.loc[runs["status"] == "ok", "run"])
     if column not in timings:
-        return pd.DataFrame(columns=["problem", "kernel", "variant", "workers", "rows", "compute", "total"])
-    sized = timings[timings["run"].isin(ok_runs) & timings[column].notna()]
+        return pd.DataFrame(columns=RUN_LINE_COLUMNS)
+    sized = of_good_runs(timings, runs)
+    sized = sized[sized[column].notna()]
     wide = sized.pivot_table(
         index=["run", "problem", "kernel", "variant", "workers", column], columns="phase", values="seconds"
     ).reset_index()
-    return wide.rename(columns={column: "rows"}).reindex(
-        columns=["problem", "kernel", "variant", "workers", "rows", "compute", "total"]
-    )
+    return wide.rename(columns={column: "rows"}).reindex(columns=RUN_LINE_COLUMNS)
 
 
 def fastest_per_size(runs: pd.DataFrame) -> pd.DataFrame:

@@ -50,7 +50,6 @@ FIGURES = {
         "overheads show up here.",
     ),
 }
-TABLES = ("fastest", "serial_fraction", "crossover", "points", "problems")
 CROSSOVER_TEXT = (
     "For problems sized in rows (the group-by), each variant's wall time at its largest worker "
     "count is modelled as <em>fixed + cost per row &times; rows</em>: the cost per row from its "
