@@ -64,8 +64,8 @@ CROSSOVER_TEXT = (
     "phase did not grow with the rows (unknown). With the default study's 1 M and 4 M rows and "
     "one run of Dask and Spark, compute phases of tenths of a second decide it: the table "
     "demonstrates the method, and may even say <em>never</em> for Dask. benchmarks/groupby.py "
-    "fits it from 5 M and 20 M rows with repeats (docs/benchmarks.md: Dask above about 190-290 M "
-    "rows on a 2-core machine)."
+    "fits it from 5 M and 20 M rows with repeats (docs/benchmarks.md has the project's own "
+    "measurements)."
 )
 
 STYLE = """
