@@ -1,8 +1,9 @@
 """The real SLURM cluster the SLURM tests run on: tests/slurm/cluster.sh installs it from Debian's
 packages and starts it (munge, MariaDB + slurmdbd, slurmctld, slurmd for nodes n1 and n2).
 
-`start_or_skip()` skips, saying why, wherever that cannot work (not root, no apt-get, a start that
-failed); it never lets a SLURM test pass without a cluster."""
+`start_or_unavailable()` calls conftest.unavailable() with the reason wherever that cannot work (not
+root, no apt-get, a start that failed or took too long): a skip on a developer's machine, a failure in
+CI. It never lets a SLURM test pass without a cluster."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import unavailable
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "slurm" / "cluster.sh"
 NODES = ("n1", "n2")
-START_TIMEOUT_S = 600  # a first start installs packages
+START_TIMEOUT_S = 480  # a first start installs packages (apt-get update too, when the index is stale)
+FIXTURE = "slurm"  # the module fixture of test_slurm.py that starts the cluster
 
 
 def cluster_script(action: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -33,23 +37,48 @@ def why_not_possible() -> str | None:
     return None
 
 
-def start_or_skip() -> bool:
+def start_or_unavailable() -> bool:
     """Starts the cluster unless it already runs; returns whether this call started it (and so
-    must stop it). Skips the calling tests, with the reason, when it cannot."""
+    must stop it). Where it cannot, `unavailable()` says why: a skip for a developer, a failure
+    in CI (PARBENCH_REQUIRE_ALL=1)."""
     reason = why_not_possible()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     if cluster_script("status", timeout=60).returncode == 0:
         return False
     try:
         started = cluster_script("start", timeout=START_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as slow:
         cluster_script("stop")
-        pytest.skip(f"the SLURM test cluster did not start within {START_TIMEOUT_S} s")
+        unavailable(
+            f"the SLURM test cluster did not start within {START_TIMEOUT_S} s "
+            f"(tests/slurm/cluster.sh start; a first start installs packages):\n{tail(slow.stderr)}"
+        )
     if started.returncode != 0:
         cluster_script("stop")
-        pytest.skip(f"the SLURM test cluster did not start: {started.stderr.strip()[-2000:]}")
+        unavailable(
+            f"the SLURM test cluster did not start (tests/slurm/cluster.sh start):\n{tail(started.stderr)}"
+        )
     return True
+
+
+def tail(text: str | bytes | None, limit: int = 2000) -> str:
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    return (text or "").strip()[-limit:] or "(no output)"
+
+
+def first_start_gets_more_time(items) -> None:
+    """pytest-timeout counts a fixture's set-up against the test that first needs it, so the first
+    SLURM test gets START_TIMEOUT_S more than its own limit: a slow start then ends with the
+    start's own message, not as a timeout of whichever test happened to come first."""
+    first = next((item for item in items if FIXTURE in getattr(item, "fixturenames", ())), None)
+    if first is None:
+        return
+    own = first.get_closest_marker("timeout")
+    limit = own.args[0] if own and own.args else float(first.config.getini("timeout") or 0)
+    if limit:
+        first.add_marker(pytest.mark.timeout(limit + START_TIMEOUT_S), append=False)
 
 
 def stop() -> None:
