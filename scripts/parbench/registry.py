@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS, Param
+from parbench.problems.amdahl import Amdahl
 from parbench.problems.base import Problem
 from parbench.problems.groupby import GroupBy
 from parbench.problems.heat import Heat
@@ -50,7 +51,7 @@ VARIANTS = {
     )
 }
 
-PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi(), Heat(), GroupBy())}
+PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi(), Heat(), GroupBy(), Amdahl())}
 
 
 def problem(name: str) -> Problem:

@@ -31,9 +31,10 @@ def run(job: Job, ctx: RunContext, client=None) -> dict:
             )
             return [d for batch in session.client.gather(futures) for d in batch]
 
+        serial = job.run_serial_part(ctx)
         done = collect_timed(ctx, map_and_gather)
         with ctx.phases.phase("communicate"):
-            return job.finish(done, ctx)
+            return job.finish(done, ctx, serial)
     finally:
         with ctx.phases.phase("teardown"):
             session.close()

@@ -21,9 +21,10 @@ def run_on(make_executor, job: Job, ctx: RunContext) -> dict:
             futures = [executor.submit(job.run_tasks, batch) for batch in batches]
             return [d for future in as_completed(futures) for d in future.result()]
 
+        serial = job.run_serial_part(ctx)
         done = collect_timed(ctx, submit_and_wait)
         with ctx.phases.phase("communicate"):
-            return job.finish(done, ctx)
+            return job.finish(done, ctx, serial)
     finally:
         with ctx.phases.phase("teardown"):
             executor.shutdown(wait=True, cancel_futures=True)

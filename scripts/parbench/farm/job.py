@@ -45,6 +45,17 @@ class Job:
     def run_tasks(self, numbered_tasks) -> list[Done]:
         return [self.run_task(t) for t in numbered_tasks]
 
+    def run_serial_part(self, ctx: RunContext):
+        """The problem's serial part, in the driver (rank 0) while the workers wait: timed as
+        compute, but no worker's busy time, since the workers are idle meanwhile."""
+        if not self.has_serial_part():
+            return None
+        with ctx.phases.phase("compute"):
+            return self.problem.serial_part(self.params, self.kernel)
+
+    def has_serial_part(self) -> bool:
+        return self.problem.has_serial_part(self.params)
+
     def result_bytes(self) -> int:
         """The size of all partial results together: what the workers send back."""
         total = 0
@@ -60,15 +71,19 @@ class Job:
         self.problem.warm_up(self.kernel)
         return worker_name()
 
-    def finish(self, done: list[Done], ctx: RunContext) -> dict:
-        """Records each worker's busy time and combines the partials in task order."""
+    def finish(self, done: list[Done], ctx: RunContext, serial=None) -> dict:
+        """Records each worker's busy time and combines the partials in task order (with the
+        serial part's result, for problems that have one)."""
         expected = len(self.problem.tasks(self.params))
         if sorted(d.index for d in done) != list(range(expected)):
             raise RuntimeError(f"{len(done)} task results came back for {expected} tasks")
         for d in done:
             ctx.add_busy(d.worker, d.seconds)
         ordered = sorted(done, key=lambda d: d.index)
-        return self.problem.combine(self.params, [d.partial for d in ordered])
+        partials = [d.partial for d in ordered]
+        if serial is None:
+            return self.problem.combine(self.params, partials)
+        return self.problem.combine(self.params, partials, serial=serial)
 
 
 def collect_timed(ctx: RunContext, call) -> list[Done]:

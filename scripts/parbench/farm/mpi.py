@@ -18,6 +18,10 @@ def run(job: Job, ctx: RunContext) -> dict | None:
         comm.Barrier()
     with ctx.phases.phase("distribute"):
         shares = deal(job.tasks(), size)
+    serial = job.run_serial_part(ctx) if rank == 0 else None
+    if job.has_serial_part():
+        with ctx.phases.phase("compute"):
+            comm.Barrier()  # the other ranks wait for rank 0's serial part, as in hpc-intro's amdahl
     with ctx.phases.phase("compute"):
         mine = job.run_tasks(shares[rank])
         comm.Barrier()  # the compute phase ends when the slowest rank is done
@@ -31,7 +35,7 @@ def run(job: Job, ctx: RunContext) -> dict | None:
             for rank_timings in timings
             for index, *timing in rank_timings
         ]
-        return job.finish(done, ctx)
+        return job.finish(done, ctx, serial)
 
 
 def gather_partials(comm, job: Job, shares, mine: list[Done]) -> dict[int, np.ndarray] | None:

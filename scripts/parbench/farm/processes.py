@@ -21,9 +21,10 @@ def run(job: Job, ctx: RunContext) -> dict:
         def map_batches():
             return [d for batch in pool.imap_unordered(job.run_tasks, batches, chunksize=1) for d in batch]
 
+        serial = job.run_serial_part(ctx)
         done = collect_timed(ctx, map_batches)
         with ctx.phases.phase("communicate"):
-            return job.finish(done, ctx)
+            return job.finish(done, ctx, serial)
     finally:
         with ctx.phases.phase("teardown"):
             pool.close()

@@ -9,7 +9,8 @@ def run(job: Job, ctx: RunContext) -> dict:
         job.warm_up()
     with ctx.phases.phase("distribute"):
         tasks = job.tasks()
+    serial = job.run_serial_part(ctx)
     with ctx.phases.phase("compute"):
         done = job.run_tasks(tasks)
     with ctx.phases.phase("communicate"):
-        return job.finish(done, ctx)
+        return job.finish(done, ctx, serial)

@@ -27,9 +27,10 @@ def run(job: Job, ctx: RunContext, session=None) -> dict:
         # collect() launches the job (shipping the pickled function and the tasks to the Python
         # workers), runs it and brings the partials back through the JVM: 60-100 ms here beyond
         # the tasks, which the workers' clocks charge to distribute and communicate.
+        serial = job.run_serial_part(ctx)
         done = collect_timed(ctx, rdd.collect)
         with ctx.phases.phase("communicate"):
-            return job.finish(done, ctx)
+            return job.finish(done, ctx, serial)
     finally:
         with ctx.phases.phase("teardown"):
             spark.close()

@@ -31,6 +31,7 @@ def run(job: Job, ctx: RunContext) -> dict:
         except BaseException as error:  # re-raised in the main thread below
             failures.append(error)
 
+    serial = job.run_serial_part(ctx)
     with ctx.phases.phase("compute"):
         threads = [threading.Thread(target=work, name=f"thread{i}") for i in range(ctx.workers)]
         for thread in threads:
@@ -40,4 +41,4 @@ def run(job: Job, ctx: RunContext) -> dict:
     if failures:
         raise failures[0]
     with ctx.phases.phase("communicate"):
-        return job.finish(done, ctx)
+        return job.finish(done, ctx, serial)

@@ -67,6 +67,15 @@ class TaskFarmProblem(Problem):
         raise NotImplementedError
 
     def combine(self, p: dict, partials: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """Problems with a serial part also get its result, as `serial=`."""
+        raise NotImplementedError
+
+    def has_serial_part(self, p: dict) -> bool:
+        return False
+
+    def serial_part(self, p: dict, kernel: str) -> np.ndarray:
+        """Work only the driver does, before the tasks (Amdahl's serial fraction), when
+        `has_serial_part`; its result goes to `combine`."""
         raise NotImplementedError
 
     def warm_up(self, kernel: str) -> None:
