@@ -11,6 +11,7 @@ from pathlib import Path
 from parbench import launch, registry
 from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS
+from parbench.reproduce import commands as reproduce_commands
 from parbench.runner import RunRequest, execute
 from parbench.study import commands as study_commands
 from parbench.verify import Mismatch, verify
@@ -87,6 +88,7 @@ def build_parser() -> Parser:
         if problem.dataset_params:
             add_generate_options(per_dataset.add_parser(problem.name, help=problem.summary), problem)
     parser.study_handlers = study_commands.add_commands(commands)
+    parser.study_handlers.update(reproduce_commands.add_commands(commands))
     return parser
 
 

@@ -81,4 +81,18 @@ def machine() -> dict[str, str]:
         "platform": platform.platform(),
         "processor": platform.machine(),
         "cpus": str(os.cpu_count()),
+        "cpu_model": cpu_model(),
     }
+
+
+@cache
+def cpu_model() -> str:
+    """The CPU's name as Linux reports it (for comparing machines), or '' where it does not."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""

@@ -7,6 +7,8 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 from parbench import registry
+from parbench.reproduce import plan as reproduce_plan
+from parbench.reproduce.reported import ReportedStudyError
 from parbench.study import config as study_config
 from parbench.study import locks
 from parbench.study import plan
@@ -23,11 +25,20 @@ REPORT_TABLES = ("fastest", "serial_fraction", "crossover", "points", "problems"
 
 
 def validated_study(config, schema):
-    """The config checked against the schema (with the registry's names) as a plan.Study."""
+    """The config checked against the schema (with the registry's names) as a plan.Study; with
+    --config reproduce=FILE, the study that re-runs that reported study (parbench.reproduce).
+    """
+    reproduction = None
     try:
+        if config.get("reproduce"):
+            *reproduction, config = reproduce_plan.from_workflow_config(
+                config, workflow._cores, workflow.local_exec
+            )
         checked = study_config.validate(config, Path(workflow.basedir) / schema)
-    except study_config.StudyConfigError as error:
+    except (study_config.StudyConfigError, ReportedStudyError) as error:
         raise WorkflowError(str(error)) from None
+    if reproduction:
+        return reproduce_plan.ReproductionStudy(checked, *reproduction)
     study = plan.Study(checked)
     skipped = list(study.skipped())
     if skipped:
@@ -167,8 +178,24 @@ def collected(template):
     return [run.path(template) for run in collected_runs()]
 
 
+def reproduction_outputs():
+    """With --config reproduce=FILE: the comparison's table, summary and figure."""
+    reported = getattr(STUDY, "reported", None)
+    if reported is None:
+        return {}
+    return {
+        key: f"results/reproduction/{template.format(name=reported.name)}"
+        for key, template in (
+            ("table", "{name}.csv"),
+            ("summary", "{name}.json"),
+            ("figure", "{name}.png"),
+        )
+    }
+
+
 def final_targets():
     return [
+        *reproduction_outputs().values(),
         "results/report/index.html",
         "results/verification.txt",
         *expand("results/report/figures/{stem}.png", stem=REPORT_FIGURES),

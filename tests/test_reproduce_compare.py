@@ -1,0 +1,207 @@
+"""The comparison on constructed tables with known verdicts: a figure reproduced, one not, a claim
+about shape, a point beyond the machine, a point whose runs failed verification, and the headline
+and machine differences they add up to."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from parbench.reproduce import compare, plan, reported
+
+PARAMS = {"samples": 100000, "chunk_size": 10000}
+
+
+def study(series: list[dict], **top) -> reported.ReportedStudy:
+    return reported.validate(
+        {
+            "name": "made-up",
+            "title": "made up",
+            "source": {"citation": "a test", "link": "https://example.org", "date": "2026"},
+            "machine": {
+                "description": "a bigger machine",
+                "cores_per_node": 64,
+                "software": {"python": "3.9"},
+            },
+            **top,
+            "series": series,
+        }
+    )
+
+
+def one_series(variant: str, points: list[dict], **more) -> dict:
+    return {
+        "label": variant,
+        "problem": "pi",
+        "parameters": PARAMS,
+        "kernel": "numpy",
+        "variant": variant,
+        "points": points,
+        **more,
+    }
+
+
+def tables(measured: dict[tuple[str, int], list[float]], failed=(), samples=PARAMS["samples"]):
+    """Timing rows (a compute and a total phase per run) and run rows with their status."""
+    timings, runs = [], []
+    for (variant, workers), seconds in measured.items():
+        for repeat, total in enumerate(seconds, 1):
+            run = f"pi/s/numpy/{variant}/w{workers}-r{repeat}"
+            status = "mismatch" if (variant, workers) in failed else "ok"
+            runs.append({"run": run, "status": status})
+            labels = {"run": run, "problem": "pi", "size": "s", "kernel": "numpy", "variant": variant}
+            labels.update(
+                workers=workers, status=status, **{"param.samples": samples, "param.chunk_size": 10000}
+            )
+            timings.append({**labels, "phase": "startup", "seconds": 0.1})
+            timings.append({**labels, "phase": "compute", "seconds": total - 0.1})
+            timings.append({**labels, "phase": "total", "seconds": total})
+    return pd.DataFrame(timings), pd.DataFrame(runs)
+
+
+MEASURED = {
+    ("serial", 1): [1.0, 1.1, 0.9],  # median 1.0
+    ("processes", 2): [0.52, 0.55, 0.6],  # median 0.55: speed-up 1.82
+    ("threads", 2): [1.0, 0.98, 1.05],  # median 1.0: no speed-up
+}
+TWO_CORES = plan.Place(cores=2)
+
+
+def by_point(table: pd.DataFrame) -> dict:
+    return {(r.series, r.workers, r.figure): r for r in table.itertuples()}
+
+
+def test_known_verdicts():
+    s = study(
+        [
+            one_series("processes", [{"workers": 2, "speedup": 1.9}, {"workers": 8, "speedup": 7.5}]),
+            one_series(
+                "threads",
+                [
+                    {"workers": 2, "speedup": 1.9},  # the source saw a speed-up; this machine does not
+                    {
+                        "workers": 4,
+                        "claim": {"says": "no speed-up", "figure": "speedup", "bounds": {"max": 1.2}},
+                    },
+                ],
+                label="threads-number",
+            ),
+            one_series(
+                "threads",
+                [
+                    {
+                        "workers": 2,
+                        "claim": {"says": "no speed-up", "figure": "speedup", "bounds": {"max": 1.2}},
+                    }
+                ],
+                label="threads-claim",
+            ),
+        ]
+    )
+    table = compare.compare(s, TWO_CORES, *tables(MEASURED))
+    rows = by_point(table)
+    reproduced = rows["processes", 2, "speedup"]
+    assert reproduced.verdict == "reproduced"
+    assert reproduced.measured == pytest.approx(1.0 / 0.55)
+    assert reproduced.ratio == pytest.approx((1.0 / 0.55) / 1.9)
+    assert reproduced.measured_time_s == pytest.approx(0.55) and reproduced.runs == 3
+    assert reproduced.tolerance == "-20 % / +20 %"
+    beyond = rows["processes", 8, "speedup"]
+    assert beyond.verdict == "not comparable here (needs 8 cores, this machine has 2)"
+    assert pd.isna(beyond.measured) and beyond.reported == 7.5  # kept, never dropped
+    assert rows["threads-number", 2, "speedup"].verdict == "not reproduced"
+    assert rows["threads-number", 4, "speedup"].verdict.startswith("not comparable here (needs 4 cores")
+    claim = rows["threads-claim", 2, "speedup"]
+    assert claim.verdict == "reproduced" and claim.says == "no speed-up" and claim.tolerance == "<= 1.2"
+    headline = compare.headline(table)
+    assert headline == {
+        "verdict": "partly (2 of 3 points)",
+        "reproduced": 2,
+        "judged": 3,
+        "not_comparable": 2,
+        "points": 5,
+    }
+
+
+def test_a_tolerance_decides_and_times_are_judged_only_when_asked():
+    tight = study(
+        [
+            one_series(
+                "processes", [{"workers": 2, "speedup": 1.9, "tolerance": {"lower": -0.02, "upper": 0.02}}]
+            )
+        ]
+    )
+    assert compare.compare(tight, TWO_CORES, *tables(MEASURED))["verdict"].tolist() == ["not reproduced"]
+    timed = study(
+        [
+            one_series(
+                "processes", [{"workers": 2, "time": 0.5}], baseline={"time": 0.95}, judge=["speedup", "time"]
+            )
+        ]
+    )
+    rows = by_point(compare.compare(timed, TWO_CORES, *tables(MEASURED)))
+    assert rows["processes", 2, "speedup"].reported == pytest.approx(1.9)
+    assert rows["processes", 2, "time"].measured == pytest.approx(0.55)
+    assert rows["processes", 2, "time"].verdict == "reproduced"  # 0.55 within 0.5 +20 %
+    shown_only = study([one_series("processes", [{"workers": 2, "time": 0.5, "speedup": 1.9}])])
+    (row,) = compare.compare(shown_only, TWO_CORES, *tables(MEASURED)).itertuples()
+    assert (
+        row.figure == "speedup" and row.reported_time_s == 0.5 and row.measured_time_s == pytest.approx(0.55)
+    )
+
+
+def test_the_timer_picks_the_phases():
+    s = study([one_series("processes", [{"workers": 2, "speedup": 2.0}], timer="compute")])
+    (row,) = compare.compare(s, TWO_CORES, *tables(MEASURED)).itertuples()
+    assert row.measured == pytest.approx(0.9 / 0.45)  # compute phases: (1.0 - 0.1) / (0.55 - 0.1)
+
+
+def test_runs_that_failed_verification_are_not_measured_and_count_against():
+    s = study([one_series("processes", [{"workers": 2, "speedup": 1.8}])])
+    table = compare.compare(s, TWO_CORES, *tables(MEASURED, failed=[("processes", 2)]))
+    assert table["verdict"].tolist() == ["not measured"]
+    assert compare.headline(table)["verdict"] == "not reproduced"
+
+
+def test_runs_are_matched_by_parameters():
+    s = study([one_series("processes", [{"workers": 2, "speedup": 1.8}])])
+    table = compare.compare(s, TWO_CORES, *tables(MEASURED, samples=999))
+    assert table["verdict"].tolist() == ["not measured"]
+
+
+@pytest.mark.parametrize(
+    ("cores", "verdict"),
+    [(2, "reproduced"), (1, "not comparable")],
+)
+def test_headline_all_or_nothing(cores, verdict):
+    s = study([one_series("processes", [{"workers": 2, "speedup": 1.8}])])
+    table = compare.compare(s, plan.Place(cores=cores), *tables(MEASURED))
+    assert compare.headline(table)["verdict"] == verdict
+
+
+def test_nodes_beyond_the_machine():
+    s = study([one_series("processes", [{"workers": 2, "nodes": 2, "speedup": 1.8}])])
+    (row,) = compare.compare(s, plan.Place(cores=64), *tables(MEASURED)).itertuples()
+    assert row.verdict == "not comparable here (needs 2 nodes, this machine has 1)"
+    assert plan.wanted(s, plan.Place(cores=64)) == [("pi", "made-up-1", "numpy", "serial", 1)]
+
+
+def test_machine_differences_list_both_sides():
+    here = compare.this_machine(
+        [
+            {
+                "versions": {"python": "3.11.7", "numpy": "2.4.0"},
+                "framework": {"mpi_vendor": "MPICH 5.0.2"},
+                "machine": {"cpus": "2", "cpu_model": "Some CPU"},
+            }
+        ],
+        TWO_CORES,
+    )
+    rows = {
+        r["what"]: r
+        for r in compare.machine_differences({"cores_per_node": 64, "software": {"python": "3.9"}}, here)
+    }
+    assert rows["cores per node"] == {"what": "cores per node", "reported": "64", "here": "2"}
+    assert rows["python"]["reported"] == "3.9" and rows["python"]["here"] == "3.11.7"
+    assert rows["mpi"]["reported"] == "not reported" and rows["mpi"]["here"] == "MPICH 5.0.2"
+    assert rows["CPU"]["here"] == "Some CPU"
