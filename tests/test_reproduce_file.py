@@ -188,3 +188,40 @@ def test_relative_paths_in_the_docs_exist():
     for path in SHIPPED:
         assert f"`{path.name}`" in text
     assert Path(ROOT / "README.md").read_text().count("docs/reproduce.md") >= 1
+
+
+def test_the_command_line_refuses_a_bad_file_with_status_2(tmp_path, capsys):
+    from conftest import run_in_process
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(changed(lambda d: series(d).update(variant="openmp"))))
+    code = run_in_process(
+        "compare",
+        bad,
+        "--timings",
+        tmp_path / "t.csv",
+        "--runs",
+        tmp_path / "r.csv",
+        "--log",
+        tmp_path / "l.jsonl",
+        "--out-dir",
+        tmp_path / "out",
+    )
+    assert code == 2
+    assert "series[0].variant: 'openmp' is not allowed" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_where_a_reproduction_may_run():
+    path = str(ROOT / "reported" / "aalto-mpi4py-pi.yaml")
+    _, place, config = plan.from_workflow_config(
+        {"reproduce": path, "mpi_launcher": "mpiexec"}, 1, local=True
+    )
+    assert place == plan.Place(cores=1) and config["workers"] == [1]  # the 2-rank point is left out
+    assert config["mpi_launcher"] == "mpiexec" and "overrides" in config
+    _, place, _ = plan.from_workflow_config({"reproduce": path, "reproduce_cores": 64}, 2, local=False)
+    assert place.cores == 64
+    with pytest.raises(reported.ReportedStudyError, match="reproduce_cores: set it for a cluster run"):
+        plan.from_workflow_config({"reproduce": path}, None, local=False)
+    with pytest.raises(reported.ReportedStudyError, match="reproduce_nodes: must be an integer >= 1"):
+        plan.from_workflow_config({"reproduce": path, "reproduce_nodes": 0}, 2, local=True)
