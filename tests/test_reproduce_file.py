@@ -73,7 +73,7 @@ def test_shipped_studies_keep_the_figures_of_their_sources():
     assert [p.speedup for p in laptop.points] == [1.00, 1.81, 3.37, 5.57, 6.03]
     amdahl = reported.load(ROOT / "reported" / "hpc-intro-amdahl.yaml").series[0]
     assert [(p.workers, p.time) for p in amdahl.points] == [(1, 30.033), (4, 10.888), (8, 7.697)]
-    assert amdahl.parameters == {"work": 30.0, "parallel_proportion": 0.85}
+    assert amdahl.parameters == {"work": 30.0, "parallel_proportion": 0.85, "tasks": 8}
     aalto = reported.load(ROOT / "reported" / "aalto-multiprocessing-pi.yaml")
     assert [s.points[0].time for s in aalto.series] == [0.320, 0.635] and aalto.series[
         0
