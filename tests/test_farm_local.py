@@ -56,7 +56,7 @@ def test_mandelbrot_counts_known_points(tmp_path):
 @pytest.mark.parametrize(("items", "workers"), [(128, 2), (100, 3), (5, 3), (1, 1), (0, 2)])
 def test_guided_batches_cover_every_task_once_and_shrink_to_single_tasks(items, workers):
     """Guided self-scheduling: each batch a share of what is left, so few batches but an even finish."""
-    from parbench.farm.job import guided
+    from parbench.farm.schedule import guided
 
     batches = guided(list(range(items)), workers)
     assert [task for batch in batches for task in batch] == list(range(items))

@@ -15,8 +15,8 @@ import pytest
 from conftest import run_in_process, run_parbench
 from groupby_cases import KERNELS, SIZE, WORKERS, dataset, generate, reference, run  # noqa: F401
 from parbench import output, registry
-from parbench.groupby import aggregate
 from parbench.groupby import dataset as data
+from parbench.kernels import aggregate
 from parbench.kernels.groupby import PARTIAL
 from parbench.verify import verify
 

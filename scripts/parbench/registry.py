@@ -14,6 +14,7 @@ from parbench.problems.groupby import GroupBy
 from parbench.problems.heat import Heat
 from parbench.problems.mandelbrot import Mandelbrot
 from parbench.problems.pi import Pi
+from parbench.problems.task_farm import TaskFarmProblem
 
 KERNELS = ("python", "numpy", "numba")
 
@@ -21,7 +22,7 @@ KERNELS = ("python", "numpy", "numba")
 @dataclass(frozen=True)
 class Variant:
     name: str
-    module: str  # module name inside a problem's variants package
+    module: str  # module name inside a variants package
     summary: str
     # How it is launched: "python" (a plain process), or "mpi" (under mpiexec or srun).
     launcher: str = "python"
@@ -72,9 +73,17 @@ def all_params(prob: Problem) -> tuple[Param, ...]:
     return prob.params + COMMON_PARAMS
 
 
+def variant_module_name(prob: Problem, variant_name: str) -> str:
+    """The module that runs `variant_name` on `prob`: the problem's own where it has one (all of
+    heat's; groupby's mpi, dask and spark), else the task farm's, which runs any task-farm problem."""
+    own = prob.own_variants is None or variant_name in prob.own_variants
+    package = prob.variants_package if own else TaskFarmProblem.variants_package
+    return f"{package}.{variant(variant_name).module}"
+
+
 def variant_module(prob: Problem, variant_name: str):
     """The module that runs `variant_name` on `prob`: it has `run(job, ctx)`."""
-    return importlib.import_module(f"{prob.variants_package}.{variant(variant_name).module}")
+    return importlib.import_module(variant_module_name(prob, variant_name))
 
 
 def describe() -> dict:

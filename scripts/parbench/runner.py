@@ -10,6 +10,7 @@ from pathlib import Path
 from parbench import launch, output, provenance, registry
 from parbench.context import RunContext
 from parbench.errors import UsageError
+from parbench.frameworks import mpi_library
 
 
 @dataclass
@@ -82,7 +83,7 @@ def execute(request: RunRequest, **handles) -> dict | None:
     if result is None:  # an MPI rank other than 0: rank 0 writes
         return None
     if variant.launcher == "mpi":
-        ctx.framework.update(module.framework_versions())
+        ctx.framework.update(mpi_library.versions())
     # A worker that never got a task still belongs in the load-balance picture, at zero.
     for idle in range(workers - len(ctx.busy)):
         ctx.busy[f"idle-worker-{idle}"] = 0.0

@@ -1,3 +1,4 @@
-"""The variants of the task-farm problems (mandelbrot, pi): one module per approach, each showing
-how that approach hands independent tasks to workers and brings the partial results back.
-Every module has `run(job, ctx)`, returning the combined result (None on non-root MPI ranks)."""
+"""The task farm: the variants that run any task-farm problem (mandelbrot, pi, groupby's
+per-partition query) are in `parbench.farm.variants`; the pieces they share are here: how tasks
+are split into batches and a framework call timed (`schedule`), and one loop over a
+`concurrent.futures` executor (`futures_pool`)."""

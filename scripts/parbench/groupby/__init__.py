@@ -1,6 +1,6 @@
-"""The group-by problem: its dataset, its partial aggregates, and one module per variant.
+"""The group-by problem's input dataset (`dataset`); its own variants are in `parbench.groupby.variants`.
 
-serial, threads, processes, futures_threads and futures_processes are the task-farm variants of
-`parbench.farm` unchanged (a task is one Parquet partition, its partial aggregate the result);
-mpi, dask and spark do the query the way each of those tools does a reduction over a dataset.
+A task is one Parquet partition, its partial aggregate (`parbench.kernels.aggregate`) the result,
+so the task-farm variants of `parbench.farm.variants` run the query unchanged (the registry maps
+them there); mpi, dask and spark do it the way each of those tools does a reduction over a dataset.
 """

@@ -1,5 +1,5 @@
 """Group-by kernels: one partition's rows (key and value arrays) to its partial aggregate (see
-`parbench.groupby.aggregate`). Three engines a data analyst might reach for:
+`parbench.kernels.aggregate`). Three engines a data analyst might reach for:
 
 - pandas: `groupby(...).agg(...)`, hash grouping in Cython; what most analysis code looks like.
 - arrow: pyarrow's `Table.group_by(...).aggregate(...)`, C++ that releases the GIL throughout
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from parbench.groupby import aggregate
+from parbench.kernels import aggregate
 from parbench.kernels.jit import njit
 
 

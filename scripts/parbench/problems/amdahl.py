@@ -16,7 +16,8 @@ import numpy as np
 from parbench.errors import UsageError
 from parbench.kernels import amdahl as kernels
 from parbench.params import Param
-from parbench.problems.base import TaskFarmProblem, first_difference
+from parbench.problems.base import first_difference
+from parbench.problems.task_farm import TaskFarmProblem
 
 
 class Amdahl(TaskFarmProblem):

@@ -1,4 +1,4 @@
-"""What every problem provides, and the task-farm contract shared by the embarrassingly parallel ones."""
+"""What every problem provides (the task-farm problems' own contract is in `parbench.problems.task_farm`)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,10 @@ class Problem:
     params: tuple[Param, ...] = ()
     kernels: tuple[str, ...] = ("python", "numpy", "numba")
     default_kernel = "numpy"
-    # Package holding one module per variant (see `parbench.registry.VARIANTS`).
+    # The package holding this problem's own module per variant (see `parbench.registry.VARIANTS`),
+    # and which variants it has there: None for all of them; the task farm runs the others.
     variants_package: str = ""
+    own_variants: tuple[str, ...] | None = None
     # Problems that read an input dataset: the options of `parbench generate PROBLEM` (with the
     # common ones), so it is made once, untimed, and reused by every run.
     dataset_params: tuple[Param, ...] = ()
@@ -47,44 +49,6 @@ class Problem:
     def summary_attrs(self, result: dict) -> dict:
         """A few scalars about the result worth keeping in the timing log (e.g. work done)."""
         return {}
-
-
-class TaskFarmProblem(Problem):
-    """An embarrassingly parallel problem: independent tasks, each giving a partial result as a
-    NumPy array; the partials, in task order, combine into the answer. Every variant in
-    `parbench.farm` runs any such problem."""
-
-    variants_package = "parbench.farm"
-
-    def tasks(self, p: dict) -> list:
-        raise NotImplementedError
-
-    def partial_spec(self, task, p: dict) -> tuple[tuple[int, ...], np.dtype]:
-        """Shape and dtype of a task's partial result, so MPI can receive it into a buffer."""
-        raise NotImplementedError
-
-    def compute(self, task, p: dict, kernel: str) -> np.ndarray:
-        raise NotImplementedError
-
-    def combine(self, p: dict, partials: list[np.ndarray]) -> dict[str, np.ndarray]:
-        """Problems with a serial part also get its result, as `serial=`."""
-        raise NotImplementedError
-
-    def has_serial_part(self, p: dict) -> bool:
-        return False
-
-    def serial_part(self, p: dict, kernel: str) -> np.ndarray:
-        """Work only the driver does, before the tasks (Amdahl's serial fraction), when
-        `has_serial_part`; its result goes to `combine`."""
-        raise NotImplementedError
-
-    def warm_up(self, kernel: str) -> None:
-        """Compiles or imports what the kernel needs, so that start-up is not timed as compute."""
-
-    def job(self, params: dict, kernel: str):
-        from parbench.farm.job import Job
-
-        return Job(self, params, kernel)
 
 
 def first_difference(name: str, got: np.ndarray, want: np.ndarray) -> str | None:

@@ -3,9 +3,9 @@
 The query, over a partitioned Parquet dataset (`parbench generate groupby`): per key the count,
 sum, mean, standard deviation, min and max of the value; a histogram of the value over fixed bins;
 the 10 keys with the largest sums. Every partition file is one task whose partial aggregate
-(`parbench.groupby.aggregate`) merges with the others in any order and any grouping, so the
+(`parbench.kernels.aggregate`) merges with the others in any order and any grouping, so the
 task-farm variants run it unchanged, while mpi, dask and spark have their own modules in
-`parbench.groupby` (a reduction with a merging operator, dask.dataframe, Spark SQL).
+`parbench.groupby.variants` (a reduction with a merging operator, dask.dataframe, Spark SQL).
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from parbench.errors import UsageError
-from parbench.groupby import aggregate, dataset
+from parbench.groupby import dataset
+from parbench.kernels import aggregate
 from parbench.params import COMMON_PARAMS, Param, validate
-from parbench.problems.base import TaskFarmProblem, first_difference
+from parbench.problems.base import first_difference
+from parbench.problems.task_farm import TaskFarmProblem
 
 RELATIVE_TOLERANCE = 1e-9  # sums, means and deviations: rounding differs with the merge order
 EXACT = ("keys", "count", "min", "max", "histogram", "histogram_edges")
@@ -33,7 +35,10 @@ class GroupBy(TaskFarmProblem):
     )
     kernels = ("pandas", "arrow", "numba")
     default_kernel = "pandas"
-    variants_package = "parbench.groupby"
+    # Its own mpi, dask and spark (a merging MPI reduction, dask.dataframe, Spark SQL); the task
+    # farm's other variants run it unchanged.
+    variants_package = "parbench.groupby.variants"
+    own_variants = ("mpi", "dask", "spark")
     # Dask runs pandas inside its workers; Spark runs the query in its own JVM engine.
     variant_kernels = {"spark": ("jvm",)}
 

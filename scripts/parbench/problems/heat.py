@@ -16,6 +16,7 @@ import numpy as np
 
 from parbench.errors import UsageError
 from parbench.heat import initial
+from parbench.heat.job import HeatJob
 from parbench.kernels import heat as heat_kernels
 from parbench.params import Param
 from parbench.problems.base import Problem
@@ -38,7 +39,7 @@ def balanced_dims(workers: int) -> tuple[int, int]:
 class Heat(Problem):
     name = "heat"
     summary = "2-D heat equation, explicit 5-point stencil (tightly coupled: halo exchange every step)"
-    variants_package = "parbench.heat"
+    variants_package = "parbench.heat.variants"
     kernels = heat_kernels.KERNELS
     params = (
         Param("nx", int, 256, "grid rows, the two fixed boundary rows included", minimum=3),
@@ -100,8 +101,6 @@ class Heat(Problem):
             )
 
     def job(self, params, kernel):
-        from parbench.heat.job import HeatJob
-
         cells = params["nx"] * params["ny"]
         if kernel == "python" and cells > heat_kernels.PYTHON_MAX_CELLS:
             raise UsageError(

@@ -13,7 +13,8 @@ import numpy as np
 from parbench.errors import UsageError
 from parbench.kernels import mandelbrot as kernels
 from parbench.params import Param
-from parbench.problems.base import TaskFarmProblem, first_difference
+from parbench.problems.base import first_difference
+from parbench.problems.task_farm import TaskFarmProblem
 
 
 class Mandelbrot(TaskFarmProblem):

@@ -10,7 +10,8 @@ import numpy as np
 
 from parbench.kernels import pi as kernels
 from parbench.params import Param
-from parbench.problems.base import TaskFarmProblem, first_difference
+from parbench.problems.base import first_difference
+from parbench.problems.task_farm import TaskFarmProblem
 
 
 class Pi(TaskFarmProblem):

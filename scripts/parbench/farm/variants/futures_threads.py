@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from parbench.context import RunContext
 from parbench.farm.futures_pool import run_on
-from parbench.farm.job import Job
+from parbench.problems.task_farm import Job
 
 
 def thread_pool(workers, warm_up):

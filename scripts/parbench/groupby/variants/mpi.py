@@ -12,11 +12,9 @@ import numpy as np
 from mpi4py import MPI
 
 from parbench.context import RunContext
-from parbench.farm.job import Job, deal
-from parbench.farm.mpi import framework_versions
-from parbench.groupby import aggregate
-
-__all__ = ["run", "framework_versions"]
+from parbench.farm.schedule import deal
+from parbench.kernels import aggregate
+from parbench.problems.task_farm import Job
 
 
 def merging_operator(keys: int) -> MPI.Op:

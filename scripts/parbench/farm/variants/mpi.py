@@ -7,7 +7,8 @@ from mpi4py import MPI
 from mpi4py.util.dtlib import from_numpy_dtype
 
 from parbench.context import RunContext
-from parbench.farm.job import Done, Job, deal
+from parbench.farm.schedule import deal
+from parbench.problems.task_farm import Done, Job
 
 
 def run(job: Job, ctx: RunContext) -> dict | None:
@@ -57,14 +58,3 @@ def gather_partials(comm, job: Job, shares, mine: list[Done]) -> dict[int, np.nd
             partials[index] = receive[offset : offset + int(np.prod(shape))].reshape(shape)
             offset += int(np.prod(shape))
     return partials
-
-
-def framework_versions() -> dict[str, str]:
-    import mpi4py
-
-    vendor, version = MPI.get_vendor()
-    return {
-        "mpi4py": mpi4py.__version__,
-        "mpi_vendor": f"{vendor} {'.'.join(map(str, version))}",
-        "mpi_library": MPI.Get_library_version().splitlines()[0].strip(),
-    }

@@ -95,7 +95,7 @@ class Advance:
         rows, cols = src.shape
         began = time.perf_counter()
         for _ in range(self.steps):
-            # outer rows: halo (stale after a step, see parbench.heat.dask) or fixed boundary
+            # outer rows: halo (stale after a step, see parbench.heat.variants.dask) or fixed boundary
             step(src, dst, 1, rows - 1, 1, cols - 1)
             src, dst = dst, src
         seconds = time.perf_counter() - began

@@ -5,7 +5,8 @@ processes; with `--scheduler-file` it joins a running cluster, which may span no
 its workers."""
 
 from parbench.context import RunContext
-from parbench.farm.job import Job, collect_timed, deal
+from parbench.farm.schedule import collect_timed, deal
+from parbench.problems.task_farm import Job
 
 # Dask's scheduler spends about a millisecond of CPU per task, on the same cores as the workers:
 # one future per task (128 for mandelbrot 2048 x 2048) cost a 2-core machine 0.2-0.3 s of a 1 s

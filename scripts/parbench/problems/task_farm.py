@@ -1,5 +1,6 @@
-"""The job every task-farm variant runs: a problem, its parameters and a kernel, picklable so
-that it can travel to worker processes, Dask workers and Spark executors."""
+"""The task-farm problems' contract (mandelbrot, pi, groupby): what such a problem provides, and the
+job every task-farm variant runs (the problem, its parameters and a kernel), picklable so that it
+can travel to worker processes, Dask workers and Spark executors."""
 
 from __future__ import annotations
 
@@ -10,7 +11,43 @@ import numpy as np
 
 from parbench.context import RunContext, worker_name
 from parbench.kernels import malloc
-from parbench.problems.base import TaskFarmProblem
+from parbench.problems.base import Problem
+
+
+class TaskFarmProblem(Problem):
+    """An embarrassingly parallel problem: independent tasks, each giving a partial result as a
+    NumPy array; the partials, in task order, combine into the answer. Every variant in
+    `parbench.farm.variants` runs any such problem."""
+
+    variants_package = "parbench.farm.variants"
+
+    def tasks(self, p: dict) -> list:
+        raise NotImplementedError
+
+    def partial_spec(self, task, p: dict) -> tuple[tuple[int, ...], np.dtype]:
+        """Shape and dtype of a task's partial result, so MPI can receive it into a buffer."""
+        raise NotImplementedError
+
+    def compute(self, task, p: dict, kernel: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def combine(self, p: dict, partials: list[np.ndarray]) -> dict[str, np.ndarray]:
+        """Problems with a serial part also get its result, as `serial=`."""
+        raise NotImplementedError
+
+    def has_serial_part(self, p: dict) -> bool:
+        return False
+
+    def serial_part(self, p: dict, kernel: str) -> np.ndarray:
+        """Work only the driver does, before the tasks (Amdahl's serial fraction), when
+        `has_serial_part`; its result goes to `combine`."""
+        raise NotImplementedError
+
+    def warm_up(self, kernel: str) -> None:
+        """Compiles or imports what the kernel needs, so that start-up is not timed as compute."""
+
+    def job(self, params: dict, kernel: str) -> Job:
+        return Job(self, params, kernel)
 
 
 @dataclass(frozen=True)
@@ -84,37 +121,3 @@ class Job:
         if serial is None:
             return self.problem.combine(self.params, partials)
         return self.problem.combine(self.params, partials, serial=serial)
-
-
-def collect_timed(ctx: RunContext, call) -> list[Done]:
-    """Runs `call`, one framework call that hands out the tasks, runs them and returns their Done
-    records, and splits its time into distribute, compute and communicate by the workers' clocks,
-    as MPI's phases are split: the compute phase is the workers' computing, not the framework's
-    job launch before it or its result path after it."""
-    called = time.time()
-    done = call()
-    returned = time.time()
-    first_started = min((d.started for d in done), default=called)
-    last_ended = max((d.ended for d in done), default=returned)
-    ctx.phases.charge_call(called, returned, first_started, last_ended)
-    return done
-
-
-def deal(items: list, hands: int) -> list[list]:
-    """Deals items round-robin into `hands` lists: a static split that still spreads neighbouring
-    (similarly expensive) tasks over every worker."""
-    return [items[h::hands] for h in range(hands)]
-
-
-def guided(items: list, workers: int) -> list[list]:
-    """Guided self-scheduling (OpenMP's `schedule(guided)`): consecutive batches, each a share
-    1/(2 x workers) of the items still left, so they shrink to single items at the end. A pool
-    pays per message it sends (a pickle, a pipe round trip, a wake-up of the parent's threads on
-    the workers' cores), so the large early batches keep those few, while the small late ones
-    still let whichever worker is idle even out the finish."""
-    batches, start = [], 0
-    while start < len(items):
-        size = max(1, (len(items) - start) // (2 * workers))
-        batches.append(items[start : start + size])
-        start += size
-    return batches

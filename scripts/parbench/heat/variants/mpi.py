@@ -21,7 +21,6 @@ from mpi4py import MPI
 
 from parbench.context import RunContext, worker_name
 from parbench.errors import UsageError
-from parbench.farm.mpi import framework_versions  # noqa: F401 (the runner asks the variant)
 from parbench.heat import job as grid
 from parbench.heat.checkpoint import Checkpoint
 from parbench.heat.job import HeatJob, Stopwatch, result
