@@ -1,11 +1,14 @@
-# The timed runs, one job per point, and the serial references they are verified against.
-# Each job reserves as many cores as it has workers, and one slot of the global `timed`
-# resource so that measurements never overlap (see timed_slots in common.smk).
+# The timed runs, one job per point, and the serial references they are verified against: one
+# rule, `run`, and the three that differ from it only in how the program starts (run_mpi,
+# run_cluster), or in what it runs (reference). Each job reserves as many cores as it has workers,
+# and one slot of the global `timed` resource so that measurements never overlap (see timed_slots
+# in common.smk).
 
 # --force: Snakemake removes the outputs of a job before it reruns it; --force also replaces a
 # result that Snakemake never recorded (a run killed between the rename and its bookkeeping).
 
 
+# Threads, processes, futures, and Dask and Spark on one node: a plain process.
 rule run:
     input:
         unpack(run_dataset),
@@ -25,43 +28,28 @@ rule run:
     resources:
         timed=timed_slots(),
     params:
+        launcher="",
+        variant="{variant} --workers {workers}",
         options=run_options,
     shell:
-        "python -m parbench run {wildcards.problem} {wildcards.variant} "
-        "--workers {wildcards.workers} --kernel {wildcards.kernel} {params.options} "
+        "{params.launcher}python -m parbench run {wildcards.problem} {params.variant} "
+        "--kernel {wildcards.kernel} {params.options} "
         "--out {output.result} --timing-log {output.record} --force > {log} 2>&1"
 
 
 # MPI ranks are started by the `mpi` resource: config mpi_launcher (mpiexec) locally, srun in
 # a SLURM profile. Rules with an `mpi` resource are not wrapped in srun, so the command calls it.
 # A run across nodes (a -nN path) also asks for its `nodes`; srun spreads the ranks over them.
-rule run_mpi:
-    input:
-        unpack(run_dataset),
-    output:
-        result=plan.RESULT,
-        record=plan.RECORD,
-    log:
-        plan.RUN_LOG,
-    benchmark:
-        plan.RUN_BENCHMARK
+use rule run as run_mpi with:
     wildcard_constraints:
         variant=VARIANTS_BY_LAUNCHER["mpi"],
-    conda:
-        "../../envs/parbench.yaml"
-    threads: lambda wildcards: int(wildcards.workers)
     resources:
         timed=timed_slots(),
         mpi=STUDY.config["mpi_launcher"],
         tasks=lambda wildcards: int(wildcards.workers),
         nodes=run_nodes,
     params:
-        options=run_options,
-    shell:
-        "{resources.mpi} -n {wildcards.workers} "
-        "python -m parbench run {wildcards.problem} {wildcards.variant} "
-        "--workers {wildcards.workers} --kernel {wildcards.kernel} {params.options} "
-        "--out {output.result} --timing-log {output.record} --force > {log} 2>&1"
+        launcher=lambda wildcards, resources: f"{resources.mpi} -n {wildcards.workers} ",
 
 
 # Dask and Spark across nodes (config nodes or workers_per_node): parbench.launchers starts a
@@ -69,22 +57,10 @@ rule run_mpi:
 # it all down. It runs its own srun steps, so the job has an `mpi` resource: the SLURM plugin
 # wraps jobs without one in an srun of one task. Without SLURM (a local run) --or-local runs
 # the command as it is, on a local cluster of this machine, and says so in the log.
-rule run_cluster:
-    input:
-        unpack(run_dataset),
-    output:
-        result=plan.RESULT,
-        record=plan.RECORD,
-    log:
-        plan.RUN_LOG,
-    benchmark:
-        plan.RUN_BENCHMARK
+use rule run as run_cluster with:
     wildcard_constraints:
         variant=CLUSTER_VARIANTS,
         span=r"-n[0-9]+",
-    conda:
-        "../../envs/parbench.yaml"
-    threads: lambda wildcards: int(wildcards.workers)
     resources:
         timed=timed_slots(),
         mpi="srun",
@@ -92,31 +68,24 @@ rule run_cluster:
         tasks=lambda wildcards: int(wildcards.workers),
         cpus_per_task=1,
     params:
-        options=run_options,
-    shell:
-        "python -m parbench.launchers {wildcards.variant} --workers {wildcards.workers} "
-        "--nodes {resources.nodes} --or-local --scratch logs/launchers -- "
-        "python -m parbench run {wildcards.problem} {wildcards.variant} "
-        "--workers {wildcards.workers} --kernel {wildcards.kernel} {params.options} "
-        "--out {output.result} --timing-log {output.record} --force > {log} 2>&1"
+        launcher=lambda wildcards, resources: (
+            f"python -m parbench.launchers {wildcards.variant} --workers {wildcards.workers} "
+            f"--nodes {resources.nodes} --or-local --scratch logs/launchers -- "
+        ),
 
 
-rule reference:
-    input:
-        unpack(run_dataset),
+# The serial reference of a problem, size and kernel (x{scale}: its size grown for weak scaling).
+use rule run as reference with:
     output:
-        plan.REFERENCE_RESULT,
+        result=plan.REFERENCE_RESULT,
+        record=plan.REFERENCE_RECORD,
     log:
         plan.REFERENCE_LOG,
     benchmark:
         plan.REFERENCE_BENCHMARK
-    conda:
-        "../../envs/parbench.yaml"
+    wildcard_constraints:
+        scale=r"[1-9][0-9]*",
     threads: 1
-    resources:
-        timed=timed_slots(),
     params:
+        variant="serial",
         options=reference_options,
-    shell:
-        "python -m parbench run {wildcards.problem} serial --kernel {wildcards.kernel} {params.options} "
-        "--out {output} --force > {log} 2>&1"

@@ -22,6 +22,7 @@ RUN_BENCHMARK = "results/benchmarks/runs/{problem}/{size}/{kernel}/{variant}/w{w
 STATUS = "results/verify/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.json"
 STATUS_LOG = "logs/verify/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.log"
 REFERENCE_RESULT = "results/references/{problem}/{size}/{kernel}/x{scale}.h5"
+REFERENCE_RECORD = "results/references/{problem}/{size}/{kernel}/x{scale}.jsonl"
 REFERENCE_LOG = "logs/references/{problem}/{size}/{kernel}/x{scale}.log"
 REFERENCE_BENCHMARK = "results/benchmarks/references/{problem}/{size}/{kernel}/x{scale}.tsv"
 DATASET_DIR = "results/datasets/{problem}/{size}/x{scale}"
