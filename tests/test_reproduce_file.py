@@ -4,6 +4,7 @@ error that names the key, before any run (also by the workflow)."""
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -214,14 +215,36 @@ def test_the_command_line_refuses_a_bad_file_with_status_2(tmp_path, capsys):
 
 def test_where_a_reproduction_may_run():
     path = str(ROOT / "reported" / "aalto-mpi4py-pi.yaml")
-    _, place, config = plan.from_workflow_config(
-        {"reproduce": path, "mpi_launcher": "mpiexec"}, 1, local=True
-    )
+    _, place, config = plan.from_workflow_config({"reproduce": path, "mpi_launcher": "mpiexec"}, 1)
     assert place == plan.Place(cores=1) and config["workers"] == [1]  # the 2-rank point is left out
     assert config["mpi_launcher"] == "mpiexec" and "overrides" in config
-    _, place, _ = plan.from_workflow_config({"reproduce": path, "reproduce_cores": 64}, 2, local=False)
+    _, place, _ = plan.from_workflow_config({"reproduce": path, "reproduce_cores": 64}, 2)
     assert place.cores == 64
-    with pytest.raises(reported.ReportedStudyError, match="reproduce_cores: set it for a cluster run"):
-        plan.from_workflow_config({"reproduce": path}, None, local=False)
+    _, place, _ = plan.from_workflow_config({"reproduce": path}, None)  # a cluster run, not told
+    assert place.cores == os.cpu_count()
     with pytest.raises(reported.ReportedStudyError, match="reproduce_nodes: must be an integer >= 1"):
-        plan.from_workflow_config({"reproduce": path, "reproduce_nodes": 0}, 2, local=True)
+        plan.from_workflow_config({"reproduce": path, "reproduce_nodes": 0}, 2)
+
+
+def test_a_reproduction_plans_through_the_slurm_profile(tmp_path):
+    """`snakemake -n --profile slurm`: with the allocation's cores given, the cluster curve's
+    points up to 112 ranks are all planned."""
+    study = ROOT / "reported" / "hpc-intro-pi-mpi.yaml"
+    done = snakemake(
+        tmp_path,
+        "-n",
+        "--profile",
+        ROOT / "slurm",
+        "--config",
+        f"reproduce={study}",
+        "reproduce_cores=112",
+        "reproduce_nodes=4",
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out[-3000:]
+    assert "rule reproduction" in out or "reproduction" in out.split("Job stats")[-1]
+    assert "numpy/mpi/w112-r3.h5" in out and "numpy/mpi/w56-r1.h5" in out
+    # Not told the allocation's size, it plans only what this machine's cores could run.
+    small = snakemake(tmp_path / "b", "-n", "--profile", ROOT / "slurm", "--config", f"reproduce={study}")
+    assert small.returncode == 0, small.stdout + small.stderr
+    assert "w112" not in small.stdout + small.stderr and "numpy/mpi/w2-r1.h5" in small.stdout + small.stderr

@@ -31,8 +31,11 @@ def validated_study(config, schema):
     reproduction = None
     try:
         if config.get("reproduce"):
+            # --cores of a local run; a cluster profile sets --jobs instead, and its allocation
+            # is what reproduce_cores says.
+            local_cores = workflow._cores if workflow.nodes is None else None
             *reproduction, config = reproduce_plan.from_workflow_config(
-                config, workflow._cores, workflow.local_exec
+                config, local_cores
             )
         checked = study_config.validate(config, Path(workflow.basedir) / schema)
     except (study_config.StudyConfigError, ReportedStudyError) as error:

@@ -104,10 +104,12 @@ class ReproductionStudy(plan.Study):
         return []
 
 
-def from_workflow_config(config: dict, local_cores: int | None, local: bool):
+def from_workflow_config(config: dict, local_cores: int | None):
     """For `snakemake --config reproduce=FILE`: the reported study, where it runs and the study
     config that re-runs it. The cores are `reproduce_cores` if given, else this machine's (at most
-    --cores); a cluster run (`--profile slurm`) must say what its allocation offers."""
+    `local_cores`, the --cores of a local run). A cluster run (`--profile slurm`) says what its
+    allocation offers with reproduce_cores: without it, points beyond this machine's cores are
+    marked not comparable (never queued for nodes that may not exist)."""
     import os
 
     from parbench.reproduce import reported as reported_file
@@ -118,12 +120,6 @@ def from_workflow_config(config: dict, local_cores: int | None, local: bool):
     study = reported_file.load(config["reproduce"])
     cores = config.get("reproduce_cores")
     if cores is None:
-        if not local:
-            raise reported_file.ReportedStudyError(
-                "reproduce_cores: set it for a cluster run (--config reproduce_cores=N, the cores "
-                "one reproduction may use), so that points beyond it are marked not comparable "
-                "instead of waiting for nodes that never come"
-            )
         cores = min(local_cores or os.cpu_count(), os.cpu_count())
     place = Place(int(cores), int(config.get("reproduce_nodes", 1)))
     return study, place, study_config(study, place, config)
