@@ -192,7 +192,7 @@ def test_machine_differences_list_both_sides():
             {
                 "versions": {"python": "3.11.7", "numpy": "2.4.0"},
                 "framework": {"mpi_vendor": "MPICH 5.0.2"},
-                "machine": {"cpus": "2", "cpu_model": "Some CPU"},
+                "machine": {"cpus": "2", "cpu_model": "Some CPU", "load_average": "5.50"},
             }
         ],
         TWO_CORES,
@@ -205,3 +205,7 @@ def test_machine_differences_list_both_sides():
     assert rows["python"]["reported"] == "3.9" and rows["python"]["here"] == "3.11.7"
     assert rows["mpi"]["reported"] == "not reported" and rows["mpi"]["here"] == "MPICH 5.0.2"
     assert rows["CPU"]["here"] == "Some CPU"
+    assert rows["highest load average during a run"]["here"] == "5.5"
+    (warning,) = compare.warnings(here)
+    assert "load average up to 5.5 on 2 cores" in warning
+    assert compare.warnings({**here, "highest_load": 1.5}) == []

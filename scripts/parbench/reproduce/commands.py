@@ -62,6 +62,8 @@ def compare_command(args) -> int:
     result = outputs.comparison(study, place, args.timings, args.runs, args.log)
     paths = outputs.write(result, study, args.out_dir)
     headline = result["summary"]["headline"]
+    for warning in result["summary"]["warnings"]:
+        print(f"parbench: warning: {warning}")
     print(
         f"{study.name}: {headline['verdict']} "
         f"({headline['not_comparable']} points not comparable here) -> {paths['table']}"

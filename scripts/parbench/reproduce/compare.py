@@ -187,6 +187,8 @@ def machine_differences(reported: dict, here: dict) -> list[dict]:
     software = {**dict.fromkeys(reported.get("software", {})), **dict.fromkeys(here.get("software", {}))}
     for name in software:
         rows.append((name, reported.get("software", {}).get(name), here.get("software", {}).get(name)))
+    if here.get("highest_load") is not None:
+        rows.append(("highest load average during a run", None, f"{here['highest_load']:.1f}"))
     return [
         {
             "what": what,
@@ -197,9 +199,22 @@ def machine_differences(reported: dict, here: dict) -> list[dict]:
     ]
 
 
+def warnings(here: dict) -> list[str]:
+    """What a reader must know before trusting the verdict: runs that shared their cores."""
+    load, cores = here.get("highest_load"), here.get("cores_per_node")
+    if load is not None and cores and load > cores:
+        return [
+            f"This machine was busy while the runs ran (load average up to {load:.1f} on {cores} "
+            "cores): the runs shared their cores with other processes, so the measured times, and "
+            "the verdict, may say more about that load than about the study. Re-run it on a quiet "
+            "machine, or with whole nodes (--profile slurm)."
+        ]
+    return []
+
+
 def this_machine(log: list[dict], place: plan.Place) -> dict:
     """This machine as the measured runs recorded it (their provenance), and where they ran."""
-    software, cpu, cores = {}, None, place.cores
+    software, cpu, cores, loads = {}, None, place.cores, []
     for record in log:
         versions = record.get("versions", {})
         software.setdefault("python", versions.get("python"))
@@ -208,6 +223,10 @@ def this_machine(log: list[dict], place: plan.Place) -> dict:
             if record.get("framework", {}).get(key):
                 software.setdefault(key.replace("_vendor", ""), record["framework"][key])
         cpu = cpu or record.get("machine", {}).get("cpu_model")
+        try:
+            loads.append(float(record.get("machine", {}).get("load_average", "")))
+        except ValueError:
+            pass
         cpus = record.get("machine", {}).get("cpus")
         if cpus and str(cpus).isdigit():
             cores = int(cpus)
@@ -216,4 +235,5 @@ def this_machine(log: list[dict], place: plan.Place) -> dict:
         "nodes": place.nodes,
         "cpu": cpu,
         "software": {k: v for k, v in software.items() if v},
+        "highest_load": max(loads) if loads else None,
     }

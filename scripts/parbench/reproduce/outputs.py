@@ -36,6 +36,7 @@ def comparison(reported: ReportedStudy, place: plan.Place, timings, runs, log) -
             "headline": compare.headline(table),
             "machine": {"reported": reported.machine, "here": here},
             "machine_differences": compare.machine_differences(reported.machine, here),
+            "warnings": compare.warnings(here),
             "place": {"cores": place.cores, "nodes": place.nodes},
         },
     }
