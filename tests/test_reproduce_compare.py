@@ -192,7 +192,8 @@ def test_machine_differences_list_both_sides():
             {
                 "versions": {"python": "3.11.7", "numpy": "2.4.0"},
                 "framework": {"mpi_vendor": "MPICH 5.0.2"},
-                "machine": {"cpus": "2", "cpu_model": "Some CPU", "load_average": "5.50"},
+                "machine": {"cpus": "2", "cpu_model": "Some CPU"},
+                "load_average": 5.5,
             }
         ],
         TWO_CORES,

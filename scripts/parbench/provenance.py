@@ -82,10 +82,13 @@ def machine() -> dict[str, str]:
         "processor": platform.machine(),
         "cpus": str(os.cpu_count()),
         "cpu_model": cpu_model(),
-        # Runnable processes over the run's last minute (recorded as it ends): above the core count,
-        # the run shared its cores with others and its times say more about them than about it.
-        "load_average": f"{os.getloadavg()[0]:.2f}",
     }
+
+
+def load_average() -> float:
+    """Runnable processes over about the last minute, taken as the run ends: above the core
+    count, the run shared its cores with others and its times say more about them than about it."""
+    return round(os.getloadavg()[0], 2)
 
 
 @cache

@@ -102,6 +102,7 @@ def execute(request: RunRequest, **handles) -> dict | None:
         "versions": provenance.versions(kernel),
         "framework": ctx.framework,
         "machine": provenance.machine(),
+        "load_average": provenance.load_average(),
         "slurm": provenance.slurm(),
         "summary": problem.summary_attrs(result),
         "worker_busy": ctx.busy,

@@ -223,10 +223,8 @@ def this_machine(log: list[dict], place: plan.Place) -> dict:
             if record.get("framework", {}).get(key):
                 software.setdefault(key.replace("_vendor", ""), record["framework"][key])
         cpu = cpu or record.get("machine", {}).get("cpu_model")
-        try:
-            loads.append(float(record.get("machine", {}).get("load_average", "")))
-        except ValueError:
-            pass
+        if isinstance(record.get("load_average"), int | float):
+            loads.append(float(record["load_average"]))
         cpus = record.get("machine", {}).get("cpus")
         if cpus and str(cpus).isdigit():
             cores = int(cpus)
