@@ -3,12 +3,10 @@ fastest variant, crossover data sizes), and stale-lock detection."""
 
 from __future__ import annotations
 
-import subprocess
-
 import pandas as pd
 import pytest
 
-from parbench.study import analysis, crossover, locks
+from parbench.study import analysis, crossover
 
 
 def runs_table(times: dict, status: str = "ok") -> pd.DataFrame:
@@ -74,28 +72,6 @@ def test_fastest_variant_per_worker_count_and_failed_runs_left_out():
 def test_without_serial_runs_the_baseline_is_the_variants_own_single_worker_run():
     scaled = analysis.speedups(runs_table({("dask", 1): [6.0], ("dask", 2): [4.0]}))
     assert scaled.set_index("workers").loc[2, "speedup"] == pytest.approx(1.5)
-
-
-def test_locks_of_a_dead_holder_are_stale_and_of_a_live_one_are_not(tmp_path):
-    lock_dir = tmp_path / locks.LOCKS
-    lock_dir.mkdir(parents=True)
-    holder = subprocess.Popen(["sleep", "30"])
-    try:
-        assert locks.claim(tmp_path, holder.pid)
-        (lock_dir / "0.input.lock").write_text("x")
-        assert not locks.claim(tmp_path)  # someone holds the locks: do not take them over
-        assert not locks.clear_stale(tmp_path)  # the holder runs: leave its locks
-    finally:
-        holder.kill()
-        holder.wait()
-    assert locks.clear_stale(tmp_path)
-    assert not locks.lock_files(tmp_path)
-
-
-def test_locks_without_a_recorded_holder_are_left_alone(tmp_path):
-    (tmp_path / locks.LOCKS).mkdir(parents=True)
-    (tmp_path / locks.LOCKS / "0.output.lock").write_text("x")
-    assert not locks.clear_stale(tmp_path)
 
 
 def sized_tables(lines: dict) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -44,7 +44,7 @@ def test_kill_9_then_rerun_finishes_the_study(tmp_path):
 
     done = snakemake(workdir, "--cores", "2")
     assert done.returncode == 0, output_of(done)[-5000:]
-    assert "removed the locks of a killed run" in output_of(done)
+    assert "which was killed; resuming the study" in output_of(done)
     table = pd.read_csv(workdir / "results" / "runs.csv")
     assert len(table) == expected_run_count() and (table["status"] == "ok").all()
     reused = [path for path, mtime in finished.items() if path.stat().st_mtime_ns == mtime]

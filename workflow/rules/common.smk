@@ -1,6 +1,8 @@
 # Helpers shared by the rules: the validated study, its runs, their paths and options.
+import atexit
 import json
 import re
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -52,17 +54,36 @@ def validated_study(config, schema):
     return study
 
 
-def release_stale_locks():
-    """A study killed with kill -9 leaves Snakemake's locks behind: remove them when the run
-    that took them is gone, so the same command again resumes the study (see parbench.study.locks).
+def lock_study():
+    """One run of the study at a time, on whichever hosts share its directory: take parbench's
+    lock before Snakemake takes its own, after removing the locks of a run that was killed on
+    this host (so the same command resumes it), and release it when this process ends. A lock
+    held elsewhere stops the run, saying how to check and release it (parbench.study.locks).
     """
-    if not workflow.is_main_process or workflow.dryrun:
+    if not workflow.is_main_process or "--nolock" in sys.argv:  # --nolock: the user's call
         return
-    if locks.clear_stale():
-        logger.warning(
-            "parbench: removed the locks of a killed run of this study; resuming it"
-        )
-    locks.claim()
+    if "--unlock" in sys.argv:  # the user's word that no run of the study is left
+        if locks.release():
+            logger.info("parbench: released the study's lock")
+        return
+    try:
+        if (
+            workflow.output_settings.dryrun
+        ):  # changes nothing: it only says who holds the lock
+            holder = locks.holder()
+            if holder is not None and locks.alive(holder):
+                logger.warning(locks.held_message(".", holder))
+            return
+        stale = locks.clear_stale()
+        if stale is not None:
+            logger.warning(
+                f"parbench: removed the locks of {stale.describe()}, which was killed; "
+                "resuming the study"
+            )
+        me = locks.claim()
+    except locks.StudyLocked as error:
+        raise WorkflowError(str(error)) from None
+    atexit.register(locks.release, Path.cwd(), me)
 
 
 def alternatives(names):
