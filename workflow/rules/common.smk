@@ -60,7 +60,8 @@ def lock_study():
     this host (so the same command resumes it), and release it when this process ends. A lock
     held elsewhere stops the run, saying how to check and release it (parbench.study.locks).
     """
-    if not workflow.is_main_process or "--nolock" in sys.argv:  # --nolock: the user's call
+    # --nolock: the user takes care that no other run uses the study.
+    if not workflow.is_main_process or "--nolock" in sys.argv:
         return
     if "--unlock" in sys.argv:  # the user's word that no run of the study is left
         if locks.release():
