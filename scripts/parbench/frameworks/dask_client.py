@@ -1,5 +1,6 @@
 """A Dask client for one run: a LocalCluster of N single-threaded worker processes by default,
-an existing cluster through `--scheduler-file`, or a client a test hands in."""
+an existing cluster through `--scheduler-file`, or a client a test hands in. Every cluster
+parbench starts speaks TLS only, with a certificate of its own (dask_security)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 
 from parbench.context import RunContext
 from parbench.errors import UsageError
+from parbench.frameworks import dask_security
 from parbench.kernels import malloc
 
 WAIT_FOR_WORKERS_S = 120
@@ -24,8 +26,9 @@ MALLOC_ENVIRONMENT = {
 }
 # Dask's statistical profiler samples every worker's threads each 10 ms, taking the GIL from the
 # thread that computes: 3-4 % of a NumPy task farm's time on two workers. Its samples are only
-# ever shown on the dashboard, which parbench's clusters do not start, so it is off.
-WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+# ever shown on the dashboard, which parbench's clusters do not start, so it is off. Their HTTP
+# servers serve no pages (dask_security): the scheduler's and the workers' read this too.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False, **dask_security.NO_HTTP_PAGES}
 
 
 def dask_variable(key: str) -> str:
@@ -33,7 +36,8 @@ def dask_variable(key: str) -> str:
     return "DASK_" + key.replace(".", "__").replace("-", "_").upper()
 
 
-# What a worker process starts with (srun'd workers get WORKER_CONFIG through it too).
+# What a worker process starts with (the launcher's scheduler and srun'd workers get WORKER_CONFIG
+# through it too).
 WORKER_ENVIRONMENT = {
     **MALLOC_ENVIRONMENT,
     **{dask_variable(key): repr(value) for key, value in WORKER_CONFIG.items()},
@@ -63,25 +67,46 @@ def connect(ctx: RunContext, client=None) -> DaskSession:
         return DaskSession(client, owned=False)
     scheduler_file = ctx.options.get("scheduler_file")
     if scheduler_file:
-        try:
-            client = distributed.Client(scheduler_file=scheduler_file, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError) as error:
-            raise UsageError(
-                "--scheduler-file", f"{scheduler_file}: no scheduler answers ({error})"
-            ) from None
-        return DaskSession(client)
+        return DaskSession(join(scheduler_file))
+    cluster = local_cluster(ctx.workers)
+    return DaskSession(distributed.Client(cluster), cluster)
+
+
+def local_cluster(workers: int):
+    """parbench's LocalCluster: `workers` single-threaded worker processes, no dashboard, TLS
+    with a certificate of its own (dask_security), so other users of this host cannot join it."""
+    import dask
+    import distributed
+
     # A nanny takes the malloc settings from the environment it was started in before its own
     # configuration, and hands its worker its own configuration as it was when it was made.
     os.environ.update(WORKER_ENVIRONMENT)
     with dask.config.set(WORKER_CONFIG):
-        cluster = distributed.LocalCluster(
-            n_workers=ctx.workers,
+        return distributed.LocalCluster(
+            n_workers=workers,
             threads_per_worker=1,  # one task at a time per worker: N workers = N cores
             processes=True,
             dashboard_address=None,
             silence_logs=logging.ERROR,
+            security=dask_security.for_local_cluster(),
         )
-    return DaskSession(distributed.Client(cluster), cluster)
+
+
+def join(scheduler_file: str):
+    """A client of a running cluster; with the certificate beside its scheduler file, if any."""
+    import distributed
+
+    tls = dask_security.beside(scheduler_file)
+    if tls is None and dask_security.speaks_tls(scheduler_file):
+        raise UsageError(
+            "--scheduler-file",
+            f"{scheduler_file}: the scheduler accepts TLS only, and its certificate and key "
+            f"({dask_security.CERTIFICATE}, {dask_security.KEY}) are not beside the scheduler file",
+        )
+    try:
+        return distributed.Client(scheduler_file=scheduler_file, security=tls, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as error:
+        raise UsageError("--scheduler-file", f"{scheduler_file}: no scheduler answers ({error})") from None
 
 
 def choose_workers(client, count: int) -> list[str]:

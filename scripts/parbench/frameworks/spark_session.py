@@ -1,25 +1,40 @@
 """A Spark session for one run: `local[N]` by default, a standalone cluster through `--master`,
-or a session a test hands in."""
+or a session a test hands in. Every session authenticates its connections (docs/security.md):
+in local mode with a secret Spark makes for the session; on a standalone cluster with the
+cluster's secret, which parbench.launchers puts in an owner-only `$SPARK_CONF_DIR`, never on a
+command line."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from parbench.context import RunContext
 from parbench.errors import UsageError
+from parbench.frameworks import security
 
 
 @dataclass
 class SparkRun:
     session: object
     owned: bool = True
+    local_dir: Path | None = None
 
     def close(self) -> None:
         if self.owned:
             self.session.stop()
+            if self.local_dir is not None:
+                shutil.rmtree(self.local_dir, ignore_errors=True)
+
+
+# Spark's RPC (driver, executors, block transfers, a standalone master and its workers) accepts
+# only peers that prove they know the secret, and encrypts what it sends (AES, keyed from that
+# proof). Not secret themselves, so they may go on spark-submit's command line.
+AUTHENTICATION = {"spark.authenticate": "true", "spark.network.crypto.enabled": "true"}
 
 
 # When the Python workers do the computing, the JVM only schedules and moves bytes. Its C2
@@ -29,9 +44,11 @@ class SparkRun:
 SCHEDULING_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 
-def builder(master: str, cores: int, jvm_computes: bool = False):
+def builder(master: str, cores: int, jvm_computes: bool = False, local_dir: Path | None = None):
     """A session builder with parbench's settings; tests use it for their shared session too.
-    `jvm_computes`: the JVM runs the hot loops (DataFrame queries), not Python workers."""
+    `jvm_computes`: the JVM runs the hot loops (DataFrame queries), not Python workers.
+    `local_dir`: where the driver keeps shuffle and cached blocks (Spark's own folders in /tmp
+    are readable by everyone)."""
     # pyspark 4.3 warns that pandas 3 is not fully supported; parbench uses no pandas-on-Spark.
     warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     from pyspark.sql import SparkSession
@@ -48,6 +65,11 @@ def builder(master: str, cores: int, jvm_computes: bool = False):
         .config("spark.cores.max", str(cores))  # standalone: take only the cores asked for
         .config("spark.executor.cores", "1")
     )
+    if security.enabled():
+        for key, value in AUTHENTICATION.items():
+            build = build.config(key, value)
+    if local_dir is not None:
+        build = build.config("spark.local.dir", str(local_dir))
     if not jvm_computes:
         for jvm in ("driver", "executor"):
             build = build.config(f"spark.{jvm}.extraJavaOptions", SCHEDULING_JVM_OPTIONS)
@@ -62,15 +84,30 @@ def connect(ctx: RunContext, session=None, jvm_computes: bool = False) -> SparkR
 
     if session is None:
         master = ctx.options.get("master") or f"local[{ctx.workers}]"
+        local_dir = security.private_folder(None, prefix="parbench-spark-")
         try:
-            run = SparkRun(builder(master, ctx.workers, jvm_computes).getOrCreate())
+            session = builder(master, ctx.workers, jvm_computes, local_dir).getOrCreate()
         except Exception as error:  # py4j and the JVM raise many kinds; all mean no session
+            shutil.rmtree(local_dir, ignore_errors=True)
             if master.startswith("local"):
                 raise
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise UsageError("--master", f"{master}: no Spark session ({first_line})") from None
+            raise UsageError("--master", f"{master}: no Spark session ({why_not(error)})") from None
+        run = SparkRun(session, local_dir=local_dir)
         run.session.sparkContext.setLogLevel("ERROR")
     else:
         run = SparkRun(session, owned=False)
     ctx.framework.update(pyspark=pyspark.__version__, spark=run.session.version)
     return run
+
+
+def why_not(error: Exception) -> str:
+    """The first line of a failed session's error, and what to do when it is the missing secret."""
+    text = str(error).strip()
+    first_line = text.splitlines()[0] if text else type(error).__name__
+    if "secret key must be specified" in text:
+        first_line += (
+            "; parbench's sessions authenticate, so the cluster's secret (spark.authenticate.secret) "
+            "must be in $SPARK_CONF_DIR/spark-defaults.conf, as `python -m parbench.launchers spark` "
+            "arranges for the clusters it starts"
+        )
+    return first_line

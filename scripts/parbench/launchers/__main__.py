@@ -7,9 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
+from parbench.frameworks import security
 from parbench.launchers import allocation, dask_cluster, spark_cluster, steps
 
 CLUSTERS = {"dask": dask_cluster.cluster, "spark": spark_cluster.cluster}
@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     keep_scratch = os.environ.get("PARBENCH_KEEP_SCRATCH") == "1"
     args.scratch.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".parbench-{args.framework}-{where.job_id}-", dir=args.scratch))
+    # The scheduler file, the logs and the cluster's keys: the owner's alone (mode 0700).
+    scratch = security.private_folder(args.scratch, prefix=f".parbench-{args.framework}-{where.job_id}-")
     try:
         start_cluster = CLUSTERS[args.framework]
         with steps.terminated_on_sigterm(), start_cluster(where, args.workers, args.nodes, scratch) as join:

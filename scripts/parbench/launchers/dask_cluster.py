@@ -1,5 +1,7 @@
 """A Dask cluster across the allocation: the scheduler on this node, one single-threaded worker
-per SLURM task started with srun, joined through a scheduler file on the shared file system."""
+per SLURM task started with srun, joined through a scheduler file on the shared file system.
+Everything speaks TLS with a certificate made for this cluster, kept beside the scheduler file in
+the owner-only scratch folder (dask_security)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from parbench.frameworks import dask_client
+from parbench.frameworks import dask_client, dask_security
 from parbench.launchers import steps
 from parbench.launchers.allocation import Allocation
 
@@ -23,6 +25,8 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
     scheduler_file = scratch / "scheduler.json"
     host = socket.gethostname()
     log = open(scratch / "dask.log", "ab")
+    tls = dask_security.command_line_options(dask_security.write_files(scratch))
+    environment = {**os.environ, **dask_client.WORKER_ENVIRONMENT}
     scheduler = steps.start(
         [
             sys.executable,
@@ -35,8 +39,11 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
             "--port",
             "0",
             "--no-dashboard",
+            *dask_security.HTTP_ON_LOOPBACK,
+            *tls,
         ],
         log,
+        env=environment,
     )
     started = [scheduler]
     try:
@@ -52,10 +59,11 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
             "--nworkers",
             "1",
             "--no-dashboard",
+            *dask_security.HTTP_ON_LOOPBACK,
+            *tls,
             "--local-directory",
             str(scratch),
         ]
-        environment = {**os.environ, **dask_client.WORKER_ENVIRONMENT}
         started.append(steps.start(allocation.srun(workers, worker, nodes), log, env=environment))
         wait_for_workers(scheduler_file, workers, started)
         yield ["--scheduler-file", str(scheduler_file)]
@@ -69,7 +77,8 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
 def wait_for_workers(scheduler_file: Path, count: int, started: list[subprocess.Popen]) -> None:
     from distributed import Client
 
-    with Client(scheduler_file=str(scheduler_file), timeout=READY_TIMEOUT_S) as client:
+    tls = dask_security.beside(scheduler_file)
+    with Client(scheduler_file=str(scheduler_file), security=tls, timeout=READY_TIMEOUT_S) as client:
         steps.wait_until(
             lambda: len(client.scheduler_info(n_workers=-1)["workers"]) >= count,
             f"{count} dask workers",
@@ -85,7 +94,8 @@ def shut_down(scheduler_file: Path) -> None:
     try:
         from distributed import Client
 
-        with Client(scheduler_file=str(scheduler_file), timeout=10) as client:
+        tls = dask_security.beside(scheduler_file)
+        with Client(scheduler_file=str(scheduler_file), security=tls, timeout=10) as client:
             client.shutdown()
     except Exception as error:  # the processes are stopped below in any case
         print(f"parbench.launchers: dask shutdown: {error}", file=sys.stderr)
