@@ -58,15 +58,13 @@ def run_in_process(*args) -> int:
 
 @pytest.fixture(scope="module")
 def dask_client():
-    """One real LocalCluster of 3 single-threaded worker processes per test module; runs pick
-    as many of its workers as they ask for."""
-    import logging
-
+    """One real LocalCluster of 3 single-threaded worker processes per test module, set up as a
+    run's own (TLS and all); runs pick as many of its workers as they ask for."""
     import distributed  # a hard dependency: a broken install must fail, not skip
 
-    cluster = distributed.LocalCluster(
-        n_workers=3, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
-    )
+    from parbench.frameworks import dask_client
+
+    cluster = dask_client.local_cluster(3)
     client = distributed.Client(cluster)
     yield client
     client.close()

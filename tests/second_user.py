@@ -8,6 +8,7 @@ import json
 import os
 import pwd
 import shutil
+import site
 import subprocess
 import sys
 import tempfile
@@ -40,15 +41,33 @@ def account() -> pwd.struct_passwd:
         raise AssertionError(f"useradd {NAME} failed: {made.stderr.strip()}") from None
 
 
+def python_for(user: pwd.struct_passwd) -> tuple[str, dict]:
+    """The interpreter the second user runs, and its extra environment: this venv's, when the
+    user may run it; otherwise (the venv's base Python lives in root's home, say) the system's
+    Python of the same version with this venv's packages on PYTHONPATH."""
+    try:
+        subprocess.run([sys.executable, "-c", ""], user=user.pw_uid, group=user.pw_gid, extra_groups=[],
+                       cwd="/", capture_output=True, timeout=60, check=True)  # fmt: skip
+        return sys.executable, {}
+    except (PermissionError, subprocess.CalledProcessError):
+        pass
+    system = f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+    if not os.access(system, os.X_OK):
+        unavailable(f"the second user may not run {sys.executable}, and there is no {system}")
+    return system, {"PYTHONPATH": os.pathsep.join(site.getsitepackages())}
+
+
 def run_as(code: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """Runs `code` (Python) as the second user, in a home of its own, with `args` as sys.argv[1:]."""
     user = account()
+    python, python_env = python_for(user)
     home = tempfile.mkdtemp(prefix="parbench-other-home-")
     os.chown(home, user.pw_uid, user.pw_gid)
     env = {"HOME": home, "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "LANG": "C.UTF-8"}
+    env |= python_env
     try:
         return subprocess.run(
-            [sys.executable, "-c", textwrap.dedent(code), *args],
+            [python, "-c", textwrap.dedent(code), *args],
             user=user.pw_uid,
             group=user.pw_gid,
             extra_groups=[],
