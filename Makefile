@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 
-.PHONY: study test lint install constraints clean
+.PHONY: study test lint install constraints schema clean
 
 $(STAMP): pyproject.toml envs/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check scripts tests benchmarks
 	$(BIN)/snakefmt --check workflow
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/snakemake --lint
+
+# The config schema, generated from the registry (tests/test_workflow_config.py checks it is current).
+schema: $(STAMP)
+	$(BIN)/python -m parbench.study.schema > workflow/schemas/config.schema.yaml
 
 constraints: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^parbench' > envs/constraints.txt

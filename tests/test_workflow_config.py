@@ -10,6 +10,7 @@ import yaml
 
 from parbench import registry
 from parbench.study import config as study_config
+from parbench.study import schema as config_schema
 from parbench.study.plan import Study
 from workflow_cases import DEFAULT, PRESETS, ROOT, output_of, snakemake
 
@@ -18,6 +19,31 @@ SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 
 def load(path) -> dict:
     return yaml.safe_load(path.read_text())
+
+
+def test_committed_schema_is_the_one_the_registry_generates():
+    assert SCHEMA.read_text(encoding="utf-8") == config_schema.text(), (
+        "workflow/schemas/config.schema.yaml is out of date: run `make schema`"
+    )
+    defs = load(SCHEMA)["$defs"]
+    assert defs["variant"]["enum"] == list(registry.VARIANTS)
+    assert defs["problem_name"]["enum"] == list(registry.PROBLEMS)
+
+
+def test_snakemakes_validate_accepts_the_shipped_configs_and_fills_the_defaults():
+    """The workflow validates with snakemake.utils.validate on the committed file: its $refs
+    resolve there, and the defaults (overrides, allow_missing) come from the schema."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    for path in [DEFAULT, *PRESETS]:
+        config = load(path)
+        config.pop("allow_missing", None)
+        validate(config, str(SCHEMA))
+        assert config["allow_missing"] is False and "overrides" in config, path
+    bad = load(DEFAULT) | {"variants": ["openmp"]}
+    with pytest.raises(WorkflowError, match="openmp"):
+        validate(bad, str(SCHEMA))
 
 
 @pytest.mark.parametrize("path", [DEFAULT, *PRESETS], ids=lambda p: p.stem)

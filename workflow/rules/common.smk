@@ -1,5 +1,6 @@
 # Helpers shared by the rules: the validated study, its runs, their paths and options.
 import atexit
+import copy
 import json
 import re
 import sys
@@ -7,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
 
 from parbench import registry
 from parbench.reproduce import plan as reproduce_plan
@@ -14,6 +16,7 @@ from parbench.reproduce.reported import ReportedStudyError
 from parbench.study import config as study_config
 from parbench.study import locks
 from parbench.study import plan
+from parbench.study import schema as config_schema
 
 REPORT_FIGURES = (
     "wall_time",
@@ -26,9 +29,28 @@ REPORT_FIGURES = (
 REPORT_TABLES = ("fastest", "serial_fraction", "crossover", "points", "problems")
 
 
-def validated_study(config, schema):
-    """The config checked against the schema (with the registry's names) as a plan.Study; with
-    --config reproduce=FILE, the study that re-runs that reported study (parbench.reproduce).
+# The config's schema, generated from parbench's registry (parbench.study.schema) and committed;
+# found from this file, wherever the workflow is (a checkout, or a deploying project's module).
+CONFIG_SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
+
+
+def checked_config(config):
+    """`config` validated by Snakemake against the schema, defaults filled in, then checked for
+    what a schema cannot say. A failure lists every error, each naming its key."""
+    checked = copy.deepcopy(config)
+    try:
+        validate(checked, CONFIG_SCHEMA)
+    except WorkflowError:
+        raise study_config.explain_all(
+            config, study_config.load_schema(CONFIG_SCHEMA)
+        ) from None
+    study_config.check_semantics(checked)
+    return checked
+
+
+def validated_study(config):
+    """The validated config as a plan.Study; with --config reproduce=FILE, the study that re-runs
+    that reported study (parbench.reproduce).
     """
     reproduction = None
     try:
@@ -39,7 +61,7 @@ def validated_study(config, schema):
             *reproduction, config = reproduce_plan.from_workflow_config(
                 config, local_cores
             )
-        checked = study_config.validate(config, Path(workflow.basedir) / schema)
+        checked = checked_config(config)
     except (study_config.StudyConfigError, ReportedStudyError) as error:
         raise WorkflowError(str(error)) from None
     if reproduction:
@@ -94,7 +116,7 @@ def alternatives(names):
 ALL_KERNELS = {
     kernel: None
     for problem in registry.describe()["problems"].values()
-    for kernel in study_config.problem_kernels(problem)
+    for kernel in config_schema.problem_kernels(problem)
 }
 VARIANTS_BY_LAUNCHER = {
     launcher: alternatives(

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from parbench import registry
 from parbench.study import config as study_config
+from parbench.study import schema as config_schema
 
 SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "reported.schema.yaml"
 # Stated defaults (docs/reproduce.md): a figure matches within -20 % / +20 % unless the file says
@@ -87,12 +88,12 @@ def schema(description: dict | None = None) -> dict:
     defs = filled["$defs"]
     defs["variant"]["enum"] = list(description["variants"])
     defs["problem_name"]["enum"] = list(description["problems"])
-    kernels = {k: None for p in description["problems"].values() for k in study_config.problem_kernels(p)}
+    kernels = {k: None for p in description["problems"].values() for k in config_schema.problem_kernels(p)}
     defs["kernel"]["enum"] = list(kernels)
     defs["series"]["allOf"] = [
         {
             "if": {"properties": {"problem": {"const": name}}, "required": ["problem"]},
-            "then": {"properties": {"parameters": study_config.size_schema(problem)}},
+            "then": {"properties": {"parameters": config_schema.size_schema(problem)}},
         }
         for name, problem in description["problems"].items()
     ]

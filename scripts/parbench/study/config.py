@@ -1,6 +1,7 @@
-"""Validates a study config against workflow/schemas/config.schema.yaml, with the names of
-problems, variants, kernels and parameters filled in from the registry. Every error names the key
-and, where there is a choice, the allowed values, before any job runs."""
+"""Checks a study config: against workflow/schemas/config.schema.yaml (generated from the registry
+by parbench.study.schema), then for what a schema cannot say. Every error names the key and,
+where there is a choice, the allowed values, before any job runs. The workflow validates with
+Snakemake's own `validate` on the same file and explains a failure with `explain_all`."""
 
 from __future__ import annotations
 
@@ -11,11 +12,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from parbench import registry
-
-JSON_TYPES = {"int": "integer", "float": "number", "str": "string", "bool": "boolean"}
-# Sizes may set string parameters; they reach a shell command, so they get the same rule as names.
-SAFE_STRING = "^[A-Za-z0-9_.,:=+-]*$"
-DEFAULTS = {"overrides": [], "allow_missing": False}
+from parbench.study.schema import problem_kernels
 
 
 class StudyConfigError(ValueError):
@@ -25,66 +22,6 @@ class StudyConfigError(ValueError):
 def load_schema(path) -> dict:
     with open(path, encoding="utf-8") as f:
         return yaml.safe_load(f)
-
-
-def registry_schema(schema: dict, description: dict | None = None) -> dict:
-    """The static schema with the registry's names filled in: the enums of variants, problems
-    and kernels, and for each problem (if name is P, then ...) its own kernels, the parameters a
-    size may set (typed, bounded) and the integer parameters weak scaling may grow."""
-    description = description or registry.describe()
-    schema = copy.deepcopy(schema)
-    defs = schema["$defs"]
-    defs["variant"]["enum"] = list(description["variants"])
-    defs["problem_name"]["enum"] = list(description["problems"])
-    kernels = {k: None for p in description["problems"].values() for k in problem_kernels(p)}
-    defs["kernel"]["enum"] = list(kernels)
-    defs["problem_entry"]["allOf"] = [
-        {
-            "if": {"properties": {"name": {"const": name}}, "required": ["name"]},
-            "then": {"properties": problem_schema(problem)},
-        }
-        for name, problem in description["problems"].items()
-    ]
-    return schema
-
-
-def problem_kernels(problem: dict) -> list[str]:
-    """A problem's kernels, and those of variants that bring their own (Spark's `jvm`)."""
-    found = dict.fromkeys(problem["kernels"])
-    for kernels in problem.get("variant_kernels", {}).values():
-        found.update(dict.fromkeys(kernels))
-    return list(found)
-
-
-def problem_params(problem: dict) -> dict:
-    """The parameters a size may set: a problem's run parameters and, for problems that
-    generate a dataset, its dataset's (the workflow passes `--dataset` itself)."""
-    params = {**problem.get("dataset_params", {}), **problem["params"]}
-    if problem.get("dataset_params"):
-        params.pop("dataset", None)
-    return params
-
-
-def problem_schema(problem: dict) -> dict:
-    integers = [name for name, spec in problem_params(problem).items() if spec["type"] == "int"]
-    return {
-        "kernels": {"items": {"enum": problem_kernels(problem)}},
-        "sizes": {"additionalProperties": size_schema(problem)},
-        "scale_with_workers": {"items": {"enum": integers}},
-    }
-
-
-def size_schema(problem: dict) -> dict:
-    """The schema of one named size of `problem`: only its own parameters, typed and bounded."""
-    properties = {}
-    for name, spec in problem_params(problem).items():
-        prop = {"type": JSON_TYPES.get(spec["type"], "string")}
-        if spec.get("minimum") is not None:
-            prop["minimum"] = spec["minimum"]
-        if prop["type"] == "string":
-            prop["pattern"] = SAFE_STRING
-        properties[name] = prop
-    return {"type": "object", "additionalProperties": False, "properties": properties}
 
 
 def location(path) -> str:
@@ -171,16 +108,35 @@ def semantic_errors(config: dict, description: dict) -> list[str]:
     return messages
 
 
+def failure(messages: list[str]) -> StudyConfigError:
+    return StudyConfigError("invalid study config:\n  " + "\n  ".join(messages))
+
+
+def explain_all(config: dict, schema: dict) -> StudyConfigError:
+    """Every way `config` breaks `schema`, one line each naming the key (Snakemake's `validate`
+    reports only the first, in jsonschema's words)."""
+    return failure(errors_of(Draft202012Validator(schema), config) or ["does not match the schema"])
+
+
+def defaults(schema: dict) -> dict:
+    """The top-level keys the schema gives a default (what Snakemake's `validate` fills in)."""
+    return {key: spec["default"] for key, spec in schema["properties"].items() if "default" in spec}
+
+
+def check_semantics(config: dict, description: dict | None = None) -> None:
+    """Raises StudyConfigError for what the schema cannot say (see semantic_errors)."""
+    messages = semantic_errors(config, description or registry.describe())
+    if messages:
+        raise failure(messages)
+
+
 def validate(config: dict, schema_path, description: dict | None = None) -> dict:
     """Returns the config with defaults filled in, or raises StudyConfigError listing every error."""
-    description = description or registry.describe()
-    schema = registry_schema(load_schema(schema_path), description)
-    messages = errors_of(Draft202012Validator(schema), config)
-    if not messages:
-        messages = semantic_errors(config, description)
-    if messages:
-        raise StudyConfigError("invalid study config:\n  " + "\n  ".join(messages))
-    return {**copy.deepcopy(DEFAULTS), **copy.deepcopy(config)}
+    schema = load_schema(schema_path)
+    if errors_of(Draft202012Validator(schema), config):
+        raise explain_all(config, schema)
+    check_semantics(config, description)
+    return {**copy.deepcopy(defaults(schema)), **copy.deepcopy(config)}
 
 
 def load(config_path, schema_path) -> dict:
