@@ -24,10 +24,11 @@ MALLOC_ENVIRONMENT = {
     "MALLOC_MMAP_THRESHOLD_": str(malloc.MMAP_THRESHOLD),
     "MALLOC_TRIM_THRESHOLD_": str(malloc.TRIM_THRESHOLD),
 }
-# Dask's statistical profiler samples every worker's threads each 10 ms, taking the GIL from the
-# thread that computes: 3-4 % of a NumPy task farm's time on two workers. Its samples are only
-# ever shown on the dashboard, which parbench's clusters do not start, so it is off. Their HTTP
-# servers serve no pages (dask_security): the scheduler's and the workers' read this too.
+# Dask's statistical profiler samples every worker's threads (each 10 ms by default), taking the
+# GIL from the thread that computes (a measurable share of a task farm: docs/benchmarks.md). Its
+# samples are only ever shown on the dashboard, which parbench's clusters do not start, so it is
+# off. Their HTTP servers serve no pages (dask_security): the scheduler's and the workers' read
+# this too.
 WORKER_CONFIG = {"distributed.worker.profile.enabled": False, **dask_security.NO_HTTP_PAGES}
 
 

@@ -38,9 +38,9 @@ AUTHENTICATION = {"spark.authenticate": "true", "spark.network.crypto.enabled": 
 
 
 # When the Python workers do the computing, the JVM only schedules and moves bytes. Its C2
-# compiler then spends 0.25-0.5 s of CPU on Spark's own code in a session's first jobs, on the
-# cores the workers need, and never pays that back within a run; C1 alone compiles in a fraction
-# of the time (docs/benchmarks.md). Where the JVM computes (Spark SQL's group-by), C2 pays back.
+# compiler then spends CPU on Spark's own code in a session's first jobs, on the cores the
+# workers need, and never pays that back within a run; C1 alone compiles in a fraction of the
+# time (docs/benchmarks.md). Where the JVM computes (Spark SQL's group-by), C2 pays back.
 SCHEDULING_JVM_OPTIONS = "-XX:TieredStopAtLevel=1"
 
 

@@ -19,10 +19,10 @@ import numpy as np
 
 from parbench.kernels.jit import njit
 
-# The pure-Python kernel visits every cell in the interpreter (about 1 us each): small grids only.
+# The pure-Python kernel visits every cell in the interpreter: small grids only.
 PYTHON_MAX_CELLS = 128 * 128
 # NumPy works through the rectangle this many cells at a time, so that its scratch rows stay in
-# cache (measured: 49 ms per 4096^2 step in row chunks against about 140 ms whole-array).
+# cache (several times faster than whole-array operations: docs/benchmarks.md).
 NUMPY_CHUNK_CELLS = 32 * 1024
 
 
@@ -72,9 +72,9 @@ class NumpyStepper:
 
 
 def _step_compiled(src, dst, i0, i1, j0, j1, cx, cy):
-    # Row by row through 1-D slices: LLVM vectorises this loop (about 18 ms per 4096^2 step here),
-    # but not the same loop written with 2-D indices into src and dst, which it cannot prove do
-    # not overlap (about 60 ms).
+    # Row by row through 1-D slices: LLVM vectorises this loop, but not the same loop written
+    # with 2-D indices into src and dst, which it cannot prove do not overlap (a few times
+    # slower: docs/benchmarks.md).
     for i in range(i0, i1):
         up, down = src[i - 1, j0:j1], src[i + 1, j0:j1]
         left, centre, right = src[i, j0 - 1 : j1 - 1], src[i, j0:j1], src[i, j0 + 1 : j1 + 1]

@@ -76,7 +76,7 @@ class GroupBy(TaskFarmProblem):
         return aggregate.finish(aggregate.merge_all(list(partials), p["keys"]), p["keys"])
 
     def warm_up(self, kernel):
-        import pyarrow.dataset  # noqa: F401  (the first Parquet read imports it: most of a second)
+        import pyarrow.dataset  # noqa: F401  (the first Parquet read imports it, slowly: start-up)
 
         from parbench.kernels.groupby import PARTIAL
 

@@ -8,10 +8,9 @@ from parbench.context import RunContext
 from parbench.farm.schedule import collect_timed, deal
 from parbench.problems.task_farm import Job
 
-# Dask's scheduler spends about a millisecond of CPU per task, on the same cores as the workers:
-# one future per task (128 for mandelbrot 2048 x 2048) cost a 2-core machine 0.2-0.3 s of a 1 s
-# job. Batches keep that to a few futures per worker, while a worker that falls behind still
-# leaves its second batch to an idle one.
+# Dask's scheduler spends CPU on every task, on the same cores as the workers: one future per
+# task was a large share of a short job (docs/benchmarks.md). Batches keep that to a few futures
+# per worker, while a worker that falls behind still leaves its second batch to an idle one.
 BATCHES_PER_WORKER = 2
 
 

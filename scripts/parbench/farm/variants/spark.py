@@ -14,10 +14,10 @@ def run(job: Job, ctx: RunContext, session=None) -> dict:
         spark = spark_session.connect(ctx, session)
         context = spark.session.sparkContext
         # A session's first jobs run while the JVM loads and JIT-compiles its code, on the same
-        # cores as the workers (0.3-0.5 s of CPU with C2; the session now compiles with C1 only,
-        # see spark_session). A warm-up job that loads the kernel and returns as many bytes as
-        # each worker's share of the results moves the part spent on the result path into
-        # start-up, as a long-lived session would.
+        # cores as the workers (less with C1 only, which the session uses: see spark_session).
+        # A warm-up job that loads the kernel and returns as many bytes as each worker's share
+        # of the results moves the part spent on the result path into start-up, as a long-lived
+        # session would.
         share = job.result_bytes() // ctx.workers
         warm_up = context.parallelize(range(ctx.workers), ctx.workers)
         warm_up.map(lambda _: (job.warm_up(), bytes(share))).collect()
@@ -26,8 +26,8 @@ def run(job: Job, ctx: RunContext, session=None) -> dict:
             hands = deal(job.tasks(), ctx.workers)
             rdd = context.parallelize(hands, len(hands)).flatMap(job.run_tasks)
         # collect() launches the job (shipping the pickled function and the tasks to the Python
-        # workers), runs it and brings the partials back through the JVM: 60-100 ms here beyond
-        # the tasks, which the workers' clocks charge to distribute and communicate.
+        # workers), runs it and brings the partials back through the JVM: time beyond the tasks
+        # that the workers' clocks charge to distribute and communicate (docs/benchmarks.md).
         serial = job.run_serial_part(ctx)
         done = collect_timed(ctx, rdd.collect)
         with ctx.phases.phase("communicate"):

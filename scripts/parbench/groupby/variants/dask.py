@@ -85,8 +85,8 @@ def run(job: Job, ctx: RunContext, client=None) -> dict:
     from parbench.frameworks import dask_client
 
     with ctx.phases.phase("startup"):
-        # Loading dask.dataframe (and through it pyarrow's dataset layer) takes about 0.4 s in a
-        # fresh process: framework start-up, like the cluster's, not part of building the query.
+        # Loading dask.dataframe (and through it pyarrow's dataset layer) is slow in a fresh
+        # process: framework start-up, like the cluster's, not part of building the query.
         import dask.dataframe  # noqa: F401
 
         session = dask_client.connect(ctx, client)
