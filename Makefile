@@ -6,13 +6,16 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
+# Extras installed into .venv; `make install EXTRAS=workflow,test` leaves out the MPICH wheel, for
+# an mpi4py built against the site's MPI (README).
+EXTRAS ?= workflow,test,mpich
 
 .PHONY: study test lint install constraints schema clean
 
 $(STAMP): pyproject.toml envs/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c envs/constraints.txt -e '.[workflow,test]'
+	$(BIN)/python -m pip install --quiet -c envs/constraints.txt -e '.[$(EXTRAS)]'
 	touch $@
 
 install: $(STAMP)

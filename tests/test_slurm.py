@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import slurm_cluster
 import yaml
+from dying_rank import heat_run, kill_one_rank_once_stepping, rank_processes
 
 from conftest import BIN, ROOT, parbench_command, run_parbench
 from parbench import output
@@ -86,6 +87,33 @@ def test_mpi_ranks_span_both_nodes(slurm, reference, tmp_path):
     assert record["workers"] == 4
 
 
+def profile_mpi_launcher() -> list[str]:
+    """The profile's `{resources.mpi}` for run_mpi, as a run's shell command starts it."""
+    profile = yaml.safe_load((ROOT / "slurm" / "config.yaml").read_text())
+    return profile["set-resources"]["run_mpi"]["mpi"].strip("'").split()
+
+
+def test_a_rank_that_dies_ends_the_profiles_srun_step_with_the_reason(slurm, tmp_path):
+    """One rank of a 2-node run SIGKILLed mid-run: srun (--kill-on-bad-exit) ends the other at
+    once and says which task died; without it the survivor waits in its halo exchange forever."""
+    assert "--kill-on-bad-exit=1" in profile_mpi_launcher()
+    out = tmp_path / "heat.h5"
+    allocate = ["salloc", "--nodes=2", "--ntasks=2", "--time=5", "--job-name=parbench-test"]
+    run = subprocess.Popen(
+        [*allocate, *profile_mpi_launcher(), "-n", "2", *heat_run(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=slurm, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        kill_one_rank_once_stepping(out, run)
+        log, _ = run.communicate(timeout=120)  # generous: srun ends the step at once
+    finally:
+        run.kill()
+    assert run.returncode != 0, log
+    assert "task 1: Killed" in log, log
+    assert rank_processes(out) == {}, "the surviving rank runs on"
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("framework, workers", [("dask", 4), ("spark", 2)])
 def test_cluster_spans_both_nodes_and_is_torn_down(slurm, reference, tmp_path, framework, workers):
     """A Dask or Spark cluster started by parbench.launchers inside the allocation, one worker
@@ -102,6 +130,44 @@ def test_cluster_spans_both_nodes_and_is_torn_down(slurm, reference, tmp_path, f
     assert slurm_cluster.live_processes(worker_process) == []
     assert slurm_cluster.live_processes(str(tmp_path / f".parbench-{framework}")) == []
     assert not list(tmp_path.glob(f".parbench-{framework}-*")), "the launcher's scratch folder was left"
+
+
+# Runs the command after it, with the option that joins the cluster, once it has said what that
+# option is (for Dask: the address in the scheduler file, where the scheduler listens).
+SHOW_JOIN_AND_RUN = (
+    "import json, subprocess, sys; option, value = sys.argv[-2:]; "
+    "print('joins', json.load(open(value))['address'] if option == '--scheduler-file' else value, "
+    "flush=True); sys.exit(subprocess.call(sys.argv[1:]))"
+)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("framework, joins", [("dask", "://127.0.0.1:"), ("spark", "spark://127.0.0.1:")])
+def test_cluster_on_a_named_network_interface(slurm, reference, tmp_path, framework, joins):
+    """--interface lo (config network_interface): the scheduler or master listens on that
+    interface's address, not the host name's, and the workers on both nodes reach it."""
+    result = tmp_path / f"{framework}.h5"
+    launcher = [sys.executable, "-m", "parbench.launchers", framework, "--workers", "2",
+                "--scratch", str(tmp_path), "--interface", "lo", "--"]  # fmt: skip
+    run = parbench_command("run", "mandelbrot", framework, *MANDELBROT, "--workers", 2, "--out", result)
+    shown = run_in_allocation(
+        [*launcher, sys.executable, "-c", SHOW_JOIN_AND_RUN, *run], slurm, tasks=2, timeout=600
+    )
+    assert joins in shown.stdout.split("joins ", 1)[-1].split("\n", 1)[0], shown.stdout
+    assert_spans_both_nodes(result, reference)
+
+
+def test_a_network_interface_a_node_lacks_is_refused_before_any_cluster_starts(slurm, tmp_path):
+    launcher = [sys.executable, "-m", "parbench.launchers", "dask", "--workers", "2",
+                "--scratch", str(tmp_path), "--interface", "ib0-not-here", "--", "true"]  # fmt: skip
+    done = subprocess.run(
+        ["salloc", "--nodes=1", "--ntasks=1", "--time=5", *launcher],
+        capture_output=True, text=True, env=slurm, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "--interface: network interface 'ib0-not-here' does not exist" in done.stderr
+    assert "lo (127.0.0.1)" in done.stderr
+    assert not list(tmp_path.glob(".parbench-*")), "a cluster was started"
 
 
 def test_cancelled_cluster_job_leaves_nothing_running(slurm, tmp_path):

@@ -164,6 +164,12 @@ def run_nodes(wildcards):
     return nodes if nodes > 1 else None
 
 
+def cluster_network():
+    """The launcher's option for config network_interface (Dask and Spark across nodes)."""
+    interface = STUDY.config.get("network_interface")
+    return f"--interface {interface} " if interface else ""
+
+
 def run_options(wildcards):
     run = run_of(wildcards)
     return STUDY.run_options(run.problem, run.size, run.scale)

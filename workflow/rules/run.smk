@@ -70,7 +70,7 @@ use rule run as run_cluster with:
     params:
         launcher=lambda wildcards, resources: (
             f"python -m parbench.launchers {wildcards.variant} --workers {wildcards.workers} "
-            f"--nodes {resources.nodes} --or-local --scratch logs/launchers -- "
+            f"--nodes {resources.nodes} {cluster_network()}--or-local --scratch logs/launchers -- "
         ),
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from parbench.frameworks import security
-from parbench.launchers import allocation, dask_cluster, spark_cluster, steps
+from parbench.launchers import allocation, dask_cluster, network, spark_cluster, steps
 
 CLUSTERS = {"dask": dask_cluster.cluster, "spark": spark_cluster.cluster}
 
@@ -32,12 +32,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder on a file system every node sees, for the scheduler file and logs (default: .)",
     )
     parser.add_argument(
+        "--interface",
+        metavar="IFACE",
+        help="the network interface the cluster talks over on every node, e.g. ib0 for InfiniBand "
+        "(default: the address the host name resolves to)",
+    )
+    parser.add_argument(
         "--or-local",
         action="store_true",
         help="outside a SLURM allocation, run COMMAND as it is (the framework then starts a local "
         "cluster on this machine) instead of failing",
     )
-    parser.usage = "%(prog)s {dask,spark} --workers N [--nodes M] [--scratch DIR] [--or-local] -- COMMAND ..."
+    parser.usage = (
+        "%(prog)s {dask,spark} --workers N [--nodes M] [--scratch DIR] [--interface IFACE] [--or-local] "
+        "-- COMMAND ..."
+    )
     return parser
 
 
@@ -58,13 +67,19 @@ def main(argv: list[str] | None = None) -> int:
             return subprocess.run(command).returncode
         print(f"parbench.launchers: {error}", file=sys.stderr)
         return 2
+    if args.interface:
+        try:  # this node's; each worker's node checks its own as it starts
+            network.address_of(args.interface)
+        except network.NoSuchInterface as error:
+            print(f"parbench.launchers: --interface: {error}", file=sys.stderr)
+            return 2
     keep_scratch = os.environ.get("PARBENCH_KEEP_SCRATCH") == "1"
     args.scratch.mkdir(parents=True, exist_ok=True)
     # The scheduler file, the logs and the cluster's keys: the owner's alone (mode 0700).
     scratch = security.private_folder(args.scratch, prefix=f".parbench-{args.framework}-{where.job_id}-")
     try:
-        start_cluster = CLUSTERS[args.framework]
-        with steps.terminated_on_sigterm(), start_cluster(where, args.workers, args.nodes, scratch) as join:
+        start_cluster = CLUSTERS[args.framework](where, args.workers, args.nodes, scratch, args.interface)
+        with steps.terminated_on_sigterm(), start_cluster as join:
             print(f"parbench.launchers: {args.framework} ready on {','.join(where.nodes)}", file=sys.stderr)
             return subprocess.run([*command, *join]).returncode
     except (RuntimeError, TimeoutError) as error:

@@ -20,10 +20,11 @@ READY_TIMEOUT_S = 180
 
 
 @contextmanager
-def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Path):
-    """Yields the options that join the cluster: ['--scheduler-file', FILE]."""
+def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Path, interface=None):
+    """Yields the options that join the cluster: ['--scheduler-file', FILE]. With `interface`,
+    the scheduler and every worker listen on that network interface (dask's --interface)."""
     scheduler_file = scratch / "scheduler.json"
-    host = socket.gethostname()
+    listen = ["--interface", interface] if interface else ["--host", socket.gethostname()]
     log = open(scratch / "dask.log", "ab")
     tls = dask_security.command_line_options(dask_security.write_files(scratch))
     environment = {**os.environ, **dask_client.WORKER_ENVIRONMENT}
@@ -34,8 +35,7 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
             "distributed.cli.dask_scheduler",
             "--scheduler-file",
             str(scheduler_file),
-            "--host",
-            host,
+            *listen,
             "--port",
             "0",
             "--no-dashboard",
@@ -61,6 +61,7 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
             "--no-dashboard",
             *dask_security.HTTP_ON_LOOPBACK,
             *tls,
+            *(["--interface", interface] if interface else []),
             "--local-directory",
             str(scratch),
         ]

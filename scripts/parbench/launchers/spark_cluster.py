@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from parbench.frameworks import security, spark_session
-from parbench.launchers import steps
+from parbench.launchers import network, steps
 from parbench.launchers.allocation import Allocation
 
 READY_TIMEOUT_S = 180
@@ -37,6 +37,9 @@ WORKER_SCRIPT = (
     "trap 'rm -rf \"$dir\"' EXIT; trap 'exit 143' TERM; "
     'SPARK_LOCAL_DIRS="$dir" "$@" --host "$(hostname)"'
 )
+# With a network interface: the node's address on it instead of the host name (a node without
+# it ends the worker, and --kill-on-bad-exit the whole step, naming the interfaces it has).
+ON_INTERFACE = 'host=$("$PARBENCH_PYTHON" -m parbench.launchers.network "$PARBENCH_INTERFACE") || exit 2; '
 
 
 def spark_class() -> str:
@@ -69,9 +72,13 @@ def write_configuration(scratch: Path) -> Path:
 
 
 @contextmanager
-def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Path):
-    """Yields the options that join the cluster: ['--master', URL]."""
-    host = socket.gethostname()
+def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Path, interface=None):
+    """Yields the options that join the cluster: ['--master', URL]. With `interface`, the master,
+    the workers and the command's driver use their node's address on that network interface
+    (--host, and SPARK_LOCAL_IP for the driver)."""
+    host = network.address_of(interface) if interface else socket.gethostname()
+    if interface:
+        os.environ["SPARK_LOCAL_IP"] = host  # the command's driver; the daemons' UIs stay on loopback
     port = steps.free_port()
     url = f"spark://{host}:{port}"
     # The command's driver reads the secret from the same folder.
@@ -80,7 +87,12 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ["SPARK_LOG_DIR"] = str(scratch)
     # The daemons' web UIs bind to SPARK_LOCAL_IP; their RPC to the --host they are given.
-    daemons = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+    daemons = {
+        **os.environ,
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "PARBENCH_INTERFACE": interface or "",
+        "PARBENCH_PYTHON": sys.executable,
+    }
     master_log_path = scratch / "spark-master.log"
     master_log, workers_log = open(master_log_path, "ab"), open(scratch / "spark-workers.log", "ab")
     master = steps.start(
@@ -108,7 +120,8 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
             "--work-dir",
             str(scratch / "work"),
         ]
-        srun = allocation.srun(workers, ["sh", "-c", WORKER_SCRIPT, "spark-worker", *worker], nodes)
+        script = ON_INTERFACE + WORKER_SCRIPT.replace("$(hostname)", "$host") if interface else WORKER_SCRIPT
+        srun = allocation.srun(workers, ["sh", "-c", script, "spark-worker", *worker], nodes)
         started.append(steps.start(srun, workers_log, env=daemons))
         steps.wait_until(
             lambda: joined_workers(master_log_path) >= workers,

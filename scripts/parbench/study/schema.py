@@ -73,6 +73,11 @@ STRUCTURE = {
             "description": "on SLURM, instead of nodes - a run of W workers spans ceil(W / this) nodes",
             "$ref": "#/$defs/workers_per_node",
         },
+        "network_interface": {
+            "description": "on SLURM, the network Dask and Spark clusters across nodes use (e.g. ib0)",
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_.:-]+$",
+        },
         "mpi_launcher": {
             "description": "how MPI ranks start locally; a profile's `mpi` resource replaces it",
             "type": "string",
