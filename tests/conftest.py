@@ -51,6 +51,20 @@ def run_mpi(ranks: int, *args, check=True, timeout=300) -> subprocess.CompletedP
     return done
 
 
+def workers_that_worked(record: dict) -> dict[str, int]:
+    """The workers a run's record lists, by `host:pid:thread` name, as worker -> pid. A record lists
+    only workers that did work (docs/formats.md), so each must have spent time in the kernel."""
+    busy = record["worker_busy"]
+    assert busy, "no worker did any work"
+    assert all(seconds > 0 for seconds in busy.values()), busy
+    return {name: int(name.split(":")[-2]) for name in busy}
+
+
+def dask_worker_pids(client) -> set[int]:
+    """Process ids of the Dask cluster's workers, each reported by the worker itself."""
+    return set(client.run(os.getpid).values())
+
+
 def run_in_process(*args) -> int:
     """`parbench ARGS` in this process (fast: no interpreter start-up)."""
     return main([str(a) for a in args])

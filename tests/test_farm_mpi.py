@@ -3,7 +3,7 @@ and 3 ranks, verified against serial."""
 
 import pytest
 
-from conftest import run_mpi, run_parbench
+from conftest import run_mpi, run_parbench, workers_that_worked
 from farm_cases import KERNELS, SIZES, WORKERS, option_args
 
 
@@ -29,6 +29,8 @@ def test_mpi_matches_serial(tmp_path, references, problem, kernel, ranks):
     record = references.check(out, problem, kernel)
     assert record["workers"] == ranks
     assert record["framework"]["mpi_vendor"].startswith("MPICH")
+    # Tasks are dealt round-robin by rank and outnumber the ranks: every rank did work.
+    assert len(set(workers_that_worked(record).values())) == ranks
     assert len(log.read_text().splitlines()) == 1  # only rank 0 writes
 
 

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import run_in_process, run_parbench
+from conftest import run_in_process, run_parbench, workers_that_worked
 from groupby_cases import KERNELS, SIZE, WORKERS, dataset, generate, reference, run  # noqa: F401
 from parbench import output, registry
 from parbench.groupby import dataset as data
@@ -194,8 +194,8 @@ def test_serial_kernels_match_serial_pandas(tmp_path, dataset, reference, kernel
 def test_local_variants_match_serial(tmp_path, dataset, reference, variant, kernel, workers):  # noqa: F811
     record = verify(run(dataset, tmp_path / "r.h5", variant, kernel, workers), reference)
     assert (record["variant"], record["kernel"], record["workers"]) == (variant, kernel, workers)
-    busy = record["worker_busy"]
-    assert len(busy) == workers and sum(busy.values()) > 0
+    worked = workers_that_worked(record)  # pools balance dynamically: any number of them
+    assert 1 <= len(worked) <= workers, worked
 
 
 def test_verify_catches_a_wrong_answer(tmp_path, dataset, reference):  # noqa: F811

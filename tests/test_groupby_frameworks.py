@@ -4,6 +4,7 @@ cluster and one session serve the module."""
 
 import pytest
 
+from conftest import dask_worker_pids, workers_that_worked
 from groupby_cases import KERNELS, WORKERS, dataset, reference, run  # noqa: F401
 from parbench.verify import verify
 
@@ -14,8 +15,8 @@ def test_dask_matches_serial(tmp_path, dataset, reference, dask_client, kernel, 
     record = verify(run(dataset, tmp_path / "r.h5", "dask", kernel, workers, client=dask_client), reference)
     assert record["framework"]["distributed"]
     # The partitions were aggregated on exactly the Dask workers the run asked for.
-    processes = {name.rsplit(":", 1)[0] for name in record["worker_busy"] if not name.startswith("idle")}
-    assert 1 <= len(processes) <= workers
+    pids = set(workers_that_worked(record).values())  # a worker process may name several threads
+    assert 1 <= len(pids) <= workers and pids <= dask_worker_pids(dask_client), pids
 
 
 @pytest.mark.parametrize("workers", WORKERS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import run_mpi
+from conftest import run_mpi, workers_that_worked
 from heat_cases import KERNELS, WORKERS, References, option_args
 
 
@@ -24,6 +24,7 @@ def test_mpi_matches_serial(tmp_path, heat_references, kernel, ranks):
     )
     record = heat_references.check(out, kernel)
     assert record["workers"] == ranks
+    assert len(set(workers_that_worked(record).values())) == ranks  # a block per rank
     assert len(log.read_text().splitlines()) == 1
     if ranks > 1:
         assert record["phases"]["communicate"] > 0  # the halo exchange is timed

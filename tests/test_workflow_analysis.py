@@ -74,6 +74,24 @@ def test_without_serial_runs_the_baseline_is_the_variants_own_single_worker_run(
     assert scaled.set_index("workers").loc[2, "speedup"] == pytest.approx(1.5)
 
 
+def test_imbalance_counts_workers_that_did_no_work_as_idle():
+    """A record lists only workers that did work; of a 4-worker run where two workers took all
+    the work (3 s and 1 s), the busiest is 3 s against a mean of 1 s over all four: imbalance 3."""
+    runs = runs_table({("threads", 4): [2.0], ("processes", 2): [2.0]})
+    run_of = dict(zip(runs["variant"], runs["run"], strict=True))
+    by_variant = {row["variant"]: row for row in runs.drop(columns=["status", "total_s"]).to_dict("records")}
+    listed = [("threads", "h:1:thread0", 3.0), ("threads", "h:1:thread1", 1.0),
+              ("processes", "h:7:main", 2.0), ("processes", "h:8:main", 2.0)]  # fmt: skip
+    busy = pd.DataFrame([{**by_variant[v], "worker": w, "busy_s": s} for v, w, s in listed])
+    table = analysis.imbalance(busy, runs)
+    threads = table[table["run"] == run_of["threads"]]
+    assert sorted(threads["busy_s"]) == [0.0, 0.0, 1.0, 3.0]
+    assert sorted(threads["worker_index"]) == [0, 1, 2, 3]
+    assert threads["imbalance"].unique().tolist() == [3.0]
+    processes = table[table["run"] == run_of["processes"]]
+    assert len(processes) == 2 and processes["imbalance"].unique().tolist() == [1.0]
+
+
 def sized_tables(lines: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Group-by timings and runs tables from exact cost lines:
     {(variant, kernel, workers): (fixed_s, ns_per_row, [rows of each run])}."""

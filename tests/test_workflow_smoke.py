@@ -46,8 +46,11 @@ def test_run_table_and_merged_log(study):
     assert len(runs) == expected_run_count() and (runs["status"] == "ok").all()
     assert (runs["process_s"] >= runs["total_s"] * 0.5).all()  # the benchmark wraps the run
     busy = pd.read_csv(study / "results" / "worker_busy.csv")
-    two = busy[busy["workers"] == 2].groupby("run").size()
-    assert (two == 2).all()
+    # Only workers that did work are listed: MPI deals every rank a share; the pools balance
+    # dynamically, so one of their workers may have taken everything.
+    two = busy[busy["workers"] == 2].groupby(["run", "variant"]).size().reset_index(name="listed")
+    assert not two.empty and two["listed"].between(1, 2).all(), two
+    assert (two.loc[two["variant"] == "mpi", "listed"] == 2).all(), two
     lines = (study / "results" / "timings.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     assert sorted(r["run"] for r in records) == sorted(runs["run"])

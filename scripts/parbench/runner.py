@@ -84,9 +84,6 @@ def execute(request: RunRequest, **handles) -> dict | None:
         return None
     if variant.launcher == "mpi":
         ctx.framework.update(mpi_library.versions())
-    # A worker that never got a task still belongs in the load-balance picture, at zero.
-    for idle in range(workers - len(ctx.busy)):
-        ctx.busy[f"idle-worker-{idle}"] = 0.0
     record = {
         "problem": problem.name,
         "variant": variant.name,

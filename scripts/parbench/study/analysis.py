@@ -139,12 +139,26 @@ def overheads(timings: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def imbalance(worker_busy: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
-    """Per run, the busiest worker's time over the mean: 1 is perfect balance."""
-    busy = with_case(of_good_runs(worker_busy, runs))
+    """Per run, the busiest worker's time over the mean: 1 is perfect balance. A run lists only
+    the workers that did work; its other workers (up to `workers`) join here at 0 s, since a worker
+    left idle is imbalance too."""
+    busy = with_case(with_idle_workers(of_good_runs(worker_busy, runs)))
     if busy.empty:
         return busy.assign(worker_index=[])
-    busy = busy.copy()
     busy["worker_index"] = busy.groupby("run").cumcount()
     stats = busy.groupby("run")["busy_s"].agg(["max", "mean"])
     busy = busy.merge((stats["max"] / stats["mean"].replace(0, np.nan)).rename("imbalance"), on="run")
     return busy
+
+
+def with_idle_workers(busy: pd.DataFrame) -> pd.DataFrame:
+    """`busy` plus a row of 0 s, named `idle-worker-K`, for each worker a run had but that did no
+    work (a run's rows number at least its `workers` then)."""
+    idle = []
+    for _, rows in busy.groupby("run", sort=False):
+        first = rows.iloc[0].to_dict()
+        for k in range(int(first["workers"]) - len(rows)):
+            idle.append({**first, "worker": f"idle-worker-{k}", "busy_s": 0.0})
+    if not idle:
+        return busy.copy()
+    return pd.concat([busy, pd.DataFrame(idle, columns=busy.columns)], ignore_index=True)

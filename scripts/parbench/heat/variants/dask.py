@@ -107,7 +107,8 @@ def run(job: HeatJob, ctx: RunContext, client=None) -> dict:
                     checkpoint.write(stop, field.compute())
         with ctx.phases.phase("communicate"):
             whole = field.compute()
-        busy = dict(dask.run(kernel_seconds, workers=workers).values())
+        # Every worker replies; only those that held a chunk ran the kernel.
+        busy = {w: s for w, s in dask.run(kernel_seconds, workers=workers).values() if s > 0}
         charge_loop(ctx, wall, busy)
         checkpoint.remove()
         return result(whole, start)
