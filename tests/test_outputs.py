@@ -3,21 +3,21 @@
 import json
 import os
 import signal
+import socket
 import subprocess
-import time
+import sys
 
 import h5py
 import numpy as np
 
 from conftest import parbench_command, run_parbench
-from parbench.output import read_result
+from parbench.output import read_result, remove_stale_temporaries
 from parbench.timing import PHASES
 
 
 def test_provenance_and_timing_are_complete(tmp_path):
     out, log = tmp_path / "r.h5", tmp_path / "t.jsonl"
     env = {**os.environ, "SLURM_JOB_ID": "4242", "SLURM_JOB_NODELIST": "n[1-2]"}
-    # Big enough that both workers get tasks.
     args = ["run", "mandelbrot", "processes", "--workers", "2", "--kernel", "numba", "--seed", "7"]
     size = ["--width", "370", "--height", "290", "--maxiter", "600", "--rows-per-task", "2"]
     subprocess.run(
@@ -73,19 +73,75 @@ def test_timing_log_appends_one_line_per_run(tmp_path):
     assert [json.loads(line)["variant"] for line in log.read_text().splitlines()] == ["serial", "threads"]
 
 
-def test_a_killed_run_leaves_no_result(tmp_path):
+# `parbench ARGS`, stopped inside the write of its result: it says so on stdout, then waits there
+# for the test to kill it (the kill then lands mid-write however fast the machine is).
+STOP_IN_WRITE = """
+import sys, time
+from parbench import timing
+from parbench.cli import main
+
+phase = timing.Phases.phase
+
+
+def stop_in_write(self, name):
+    if name == "write":
+        print("writing", flush=True)
+        time.sleep(300)
+    return phase(self, name)
+
+
+timing.Phases.phase = stop_in_write
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_run_killed_while_writing_leaves_no_result_and_the_next_run_removes_its_temporary(tmp_path):
     out = tmp_path / "r.h5"
-    # Pure Python on a big grid: many seconds of compute, killed in the middle of it.
-    args = ["run", "mandelbrot", "threads", "--kernel", "python", "--width", "2000", "--height", "2000"]
-    child = subprocess.Popen(parbench_command(*args, "--out", out), stderr=subprocess.PIPE)
-    time.sleep(2.5)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    assert not out.exists()
-    assert not any(p.name.startswith("r.h5") for p in tmp_path.iterdir())
-    # The next run of the same output finishes and clears what the killed one left behind.
+    args = ["run", "mandelbrot", "serial", "--width", "64", "--height", "48", "--out", str(out)]
+    child = subprocess.Popen(
+        [sys.executable, "-c", STOP_IN_WRITE, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline() == "writing\n", child.communicate(timeout=60)
+        (temporary,) = tmp_path.iterdir()  # the result is being written under its temporary name
+        assert temporary.name == f".r.h5.tmp.{socket.gethostname()}.{child.pid}"
+    finally:
+        child.kill()
+        child.wait()
+    assert child.returncode == -signal.SIGKILL
+    # The dead run's half-written file stays under its temporary name: nothing looks like a result.
+    assert not out.exists() and temporary.exists()
+    # The next run of the same output finishes and removes what the killed one left behind.
     run_parbench("run", "mandelbrot", "serial", "--width", "16", "--height", "16", "--out", out)
     assert [p.name for p in tmp_path.iterdir()] == ["r.h5"]
+
+
+def test_only_temporaries_of_dead_processes_on_this_host_are_removed(tmp_path):
+    """A temporary of a live process is a write in progress (another run of the same output); one
+    from another host sharing the file system cannot be checked from here: both stay."""
+    host = socket.gethostname()
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    running = subprocess.Popen(["sleep", "300"])
+    try:
+        kept = {
+            f".r.h5.tmp.{host}.{ended.pid}": False,
+            f".r.h5.tmp.{host}.{running.pid}": True,
+            f".r.h5.tmp.elsewhere.{ended.pid}": True,
+            f".other.h5.tmp.{host}.{ended.pid}": True,  # another output's
+        }
+        for name in kept:
+            (tmp_path / name).write_bytes(b"half a file")
+        remove_stale_temporaries(tmp_path / "r.h5")
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            name for name, stays in kept.items() if stays
+        )
+    finally:
+        running.kill()
+        running.wait()
 
 
 def test_verify_names_the_first_difference(tmp_path, references):

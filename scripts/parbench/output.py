@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import socket
 from pathlib import Path
 
 import h5py
@@ -23,7 +24,10 @@ GROUPS = ("params", "versions", "framework", "machine", "slurm", "summary")
 
 
 def temporary_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp.{os.getpid()}")
+    """`.NAME.tmp.HOST.PID` beside `path`: the host and process that write it, so that only a
+    temporary of a dead process is ever taken for a leftover (PIDs repeat between hosts sharing
+    a file system)."""
+    return path.with_name(f".{path.name}.tmp.{socket.gethostname()}.{os.getpid()}")
 
 
 def write_text_atomically(path, text: str) -> None:
@@ -38,9 +42,11 @@ def write_text_atomically(path, text: str) -> None:
 
 
 def remove_stale_temporaries(path: Path) -> None:
-    """Removes temporary files that killed runs for the same output left behind."""
+    """Removes temporary files that killed runs for the same output left behind: those written
+    on this host by a process that no longer runs. Another host's, or a live writer's, stay."""
+    prefix = f".{path.name}.tmp.{socket.gethostname()}."
     for leftover in path.parent.glob(f".{path.name}.tmp.*"):
-        pid = leftover.name.rsplit(".", 1)[-1]
+        pid = leftover.name[len(prefix) :] if leftover.name.startswith(prefix) else ""
         if pid.isdigit() and not Path(f"/proc/{pid}").exists():
             leftover.unlink(missing_ok=True)
 
