@@ -3,10 +3,12 @@ kernel, with 1, 2 and 3 workers, verified against serial."""
 
 import os
 
+import numpy as np
 import pytest
 
 from conftest import workers_that_worked
-from farm_cases import KERNELS, SIZES, WORKERS, run
+from farm_cases import KERNELS, SIZES, WORKERS, params, run
+from parbench.runner import RunRequest, execute
 
 LOCAL_VARIANTS = ("threads", "processes", "futures-threads", "futures-processes")
 
@@ -49,7 +51,6 @@ def test_mandelbrot_counts_known_points(tmp_path):
     c = -0.5 and c = -1.5 stay bounded; for c = 0.5, z runs 0.5, 0.75, 1.06, 1.63, 3.15: five
     iterations until |z|^2 > 4."""
     from parbench import output
-    from parbench.runner import RunRequest, execute
 
     out = tmp_path / "known.h5"
     p = {"width": 3, "height": 3, "maxiter": 100, "xmin": -2.0, "xmax": 1.0, "ymin": -1.5, "ymax": 1.5}
@@ -58,6 +59,68 @@ def test_mandelbrot_counts_known_points(tmp_path):
     counts = output.read_result(out, "out")[1]["counts"]
     assert counts[1, 0] == 100 and counts[1, 1] == 100
     assert counts[1, 2] == 5
+
+
+def escape_times(p: dict) -> np.ndarray:
+    """The Mandelbrot counts by the textbook definition, written here rather than taken from the
+    kernels: c at each pixel's centre, z <- z^2 + c from z = 0 in complex arithmetic, the count is
+    the iteration n at which |z|^2 > 4 first holds (maxiter if it never does)."""
+    counts = np.empty((p["height"], p["width"]), dtype=np.int64)
+    for row in range(p["height"]):
+        y = p["ymin"] + (p["ymax"] - p["ymin"]) * (row + 0.5) / p["height"]
+        for col in range(p["width"]):
+            c = complex(p["xmin"] + (p["xmax"] - p["xmin"]) * (col + 0.5) / p["width"], y)
+            z, n = 0j, 0
+            while n < p["maxiter"] and z.real * z.real + z.imag * z.imag <= 4.0:
+                z, n = z * z + c, n + 1
+            counts[row, col] = n
+    return counts
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_mandelbrot_whole_grid_matches_the_escape_time_definition(references, kernel):
+    """Every pixel of the serial result (the reference all variants are checked against), 29 rows
+    in tasks of 3 so that the last task has 2, against escape_times()."""
+    from parbench import output
+
+    p = params("mandelbrot")
+    assert p["height"] % p["rows_per_task"] != 0  # an uneven last row block
+    counts = output.read_result(references("mandelbrot", kernel), "ref")[1]["counts"]
+    want = escape_times(p)
+    assert counts.shape == want.shape
+    wrong = np.argwhere(counts != want)
+    assert not len(wrong), f"{len(wrong)} pixels differ, first {tuple(wrong[0])}"
+    assert 0 < (want == p["maxiter"]).sum() < want.size  # the grid has pixels in and out of the set
+
+
+def chunk_hits(seed: int, chunk: int, samples: int) -> int:
+    """One chunk's hits by the documented stream: the chunk-th child of SeedSequence(seed), PCG64,
+    blocks of 65536 points, each block's x then its y; a point is a hit when x^2 + y^2 <= 1."""
+    child = np.random.SeedSequence(seed).spawn(chunk + 1)[chunk]
+    rng = np.random.Generator(np.random.PCG64(child))
+    hits = 0
+    for start in range(0, samples, 65536):
+        size = min(65536, samples - start)
+        x, y = rng.random(size), rng.random(size)
+        hits += int(np.count_nonzero(x * x + y * y <= 1.0))
+    return hits
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_pi_hits_recounted_chunk_by_chunk(tmp_path, references, kernel):
+    """The serial total (23 457 samples in chunks of 4000: an uneven last chunk) is the sum of the
+    chunks' hits recounted by chunk_hits(); a single chunk of more than one block, too."""
+    from parbench import output
+
+    p = params("pi")
+    starts = range(0, p["samples"], p["chunk_size"])
+    chunks = [(i, min(p["chunk_size"], p["samples"] - start)) for i, start in enumerate(starts)]
+    assert chunks[-1][1] < p["chunk_size"]
+    hits = output.read_result(references("pi", kernel), "ref")[1]["hits"]
+    assert int(hits) == sum(chunk_hits(p["seed"], chunk, samples) for chunk, samples in chunks)
+    out = tmp_path / "one-chunk.h5"
+    execute(RunRequest("pi", "serial", out, {**p, "samples": 70_001, "chunk_size": 70_001}, kernel=kernel))
+    assert int(output.read_result(out, "out")[1]["hits"]) == chunk_hits(p["seed"], 0, 70_001)
 
 
 @pytest.mark.parametrize(("items", "workers"), [(128, 2), (100, 3), (5, 3), (1, 1), (0, 2)])

@@ -42,29 +42,67 @@ def test_kernels_give_identical_bits():
     assert np.array_equal(partial[3:7, 2:5], outputs[0][3:7, 2:5]) and (partial[:3] == -1).all()
 
 
-def test_serial_matches_the_analytic_sine_mode(tmp_path):
-    """u0 = sin(pi x / L) sin(pi y / L), zero on the boundary: the amplitude decays as
-    exp(-alpha pi^2 (1/Lx^2 + 1/Ly^2) t). Read from the course's .dat format."""
-    n, steps, alpha, dx = 41, 200, 0.5, 0.01
-    length = (n - 1) * dx
-    x = np.arange(n) * dx
-    mode = np.outer(np.sin(math.pi * x / length), np.sin(math.pi * x / length))
+@pytest.mark.parametrize(
+    "nx, ny, dx, dy",
+    [(41, 41, 0.01, 0.01), (41, 31, 0.01, 0.02)],  # rows run along x (spacing dx), columns along y
+    ids=["square", "Lx-0.4-Ly-0.6"],
+)
+def test_serial_matches_the_analytic_sine_mode(tmp_path, nx, ny, dx, dy):
+    """u0 = sin(pi x / Lx) sin(pi y / Ly), zero on the boundary. The grid's discrete Laplacian has
+    it as an eigenvector, so each step multiplies it by g = 1 - 4 cx sin^2(pi dx / 2Lx)
+    - 4 cy sin^2(pi dy / 2Ly) (cx = alpha dt / dx^2, cy = alpha dt / dy^2) to rounding; the
+    continuum amplitude exp(-alpha pi^2 (1/Lx^2 + 1/Ly^2) t) agrees to discretisation error.
+    With Lx != Ly and dx != dy, a kernel that swapped the axes, or their spacings, fails both.
+    Read from the course's .dat format."""
+    steps, alpha = 200, 0.5
+    lx, ly = (nx - 1) * dx, (ny - 1) * dy
+    x, y = np.arange(nx) * dx, np.arange(ny) * dy
+    mode = np.outer(np.sin(math.pi * x / lx), np.sin(math.pi * y / ly))
     mode[0, :] = mode[-1, :] = mode[:, 0] = mode[:, -1] = 0.0
     init = tmp_path / "sine.dat"
     initial.write_dat(init, mode)
     out = tmp_path / "sine.h5"
-    args = ["--nx", n, "--ny", n, "--steps", steps, "--init", init, "--alpha", alpha, "--dx", dx, "--dy", dx]
+    args = ["--nx", nx, "--ny", ny, "--steps", steps, "--init", init, "--alpha", alpha]
+    args += ["--dx", dx, "--dy", dy]
     assert run_in_process("run", "heat", "serial", "--out", out, *args) == 0
     with h5py.File(out, "r") as f:
         dt = f["params"].attrs["dt"]
-    assert dt == pytest.approx(dx**4 / (2 * alpha * 2 * dx**2))  # the stability limit by default
-    decay = math.exp(-alpha * math.pi**2 * (2 / length**2) * steps * dt)
+    assert dt == pytest.approx(dx**2 * dy**2 / (2 * alpha * (dx**2 + dy**2)))  # the stability limit
+    cx, cy = alpha * dt / dx**2, alpha * dt / dy**2
+    g = 1 - 4 * cx * math.sin(math.pi * dx / (2 * lx)) ** 2 - 4 * cy * math.sin(math.pi * dy / (2 * ly)) ** 2
     got = field(out)
+    np.testing.assert_allclose(got, g**steps * mode, rtol=0, atol=1e-12)
+    decay = math.exp(-alpha * math.pi**2 * (1 / lx**2 + 1 / ly**2) * steps * dt)
     assert decay < 0.9  # the mode has visibly decayed
-    # The shape stays the sine mode and the amplitude is right to discretisation error (O(dx^2)).
+    # The shape stays the sine mode and the amplitude is right to discretisation error.
     assert np.abs(got - decay * mode).max() < 2e-3 * decay
-    centre = got[n // 2, n // 2] / mode[n // 2, n // 2]
+    centre = got[nx // 2, ny // 2] / mode[nx // 2, ny // 2]
     assert centre == pytest.approx(decay, rel=2e-3)
+
+
+def test_numpy_kernel_over_several_row_chunks_matches_the_python_kernel():
+    """The NumPy stepper works through a rectangle in chunks of NUMPY_CHUNK_CELLS cells (whole
+    rows), the default kernel's path at study sizes: 30 rows of 2048 interior columns take two
+    chunks, the second shorter; on sub-rectangles the chunks start elsewhere."""
+    rng = np.random.default_rng(5)
+    src = rng.random((32, 2050))
+    rows_per_chunk = kernels.NUMPY_CHUNK_CELLS // 2048
+    assert rows_per_chunk < 30 < 2 * rows_per_chunk  # two chunks, the last one partial
+    for i0, i1, j0, j1 in [(1, 31, 1, 2049), (3, 29, 100, 2049), (1, 31, 1, 1100)]:
+        want, got = np.full_like(src, -1.0), np.full_like(src, -1.0)
+        kernels.step_python(src, want, i0, i1, j0, j1, 0.21, 0.17)
+        kernels.make("numpy", 0.21, 0.17)(src, got, i0, i1, j0, j1)
+        assert np.array_equal(got, want), (i0, i1, j0, j1)
+
+
+def test_numpy_runs_over_several_row_chunks_match_numba(tmp_path):
+    """Whole runs whose row blocks each span more than one NumPy chunk, serial and threads,
+    against the numba kernel (which has no chunks)."""
+    size = {"nx": 60, "ny": 2050, "steps": 3}
+    assert size["nx"] - 2 > kernels.NUMPY_CHUNK_CELLS // (size["ny"] - 2)
+    want = field(run(tmp_path, "serial", "numba", 1, **size))
+    for variant, workers in (("serial", 1), ("threads", 2)):
+        assert np.array_equal(field(run(tmp_path, variant, "numpy", workers, **size)), want), variant
 
 
 def test_serial_kernels_agree(heat_references):
