@@ -33,6 +33,49 @@ def parbench_command(*args: str) -> list[str]:
     return [str(BIN / "parbench"), *map(str, args)]
 
 
+# parbench with one function wrapped: when it is called (`before`) or has returned (`after`), with
+# `only` among its arguments if given, the process prints STOPPED and waits to be killed.
+STOP_AT = """
+import importlib, sys, time
+target, when, only, *args = sys.argv[1:]
+module, _, attribute = target.partition(":")
+*owners, name = attribute.split(".")
+owner = importlib.import_module(module)
+for part in owners:
+    owner = getattr(owner, part)
+original = getattr(owner, name)
+
+
+def wait_to_be_killed():
+    print("STOPPED", flush=True)
+    time.sleep(600)
+
+
+def stopping(*positional, **keywords):
+    chosen = not only or only in map(str, positional)
+    if chosen and when == "before":
+        wait_to_be_killed()
+    result = original(*positional, **keywords)
+    if chosen and when == "after":
+        wait_to_be_killed()
+    return result
+
+
+setattr(owner, name, stopping)
+from parbench.cli import main
+sys.exit(main(args))
+"""
+STOPPED = "STOPPED\n"
+
+
+def parbench_stopping(target: str, when: str, *args, only: str = "") -> list[str]:
+    """`parbench ARGS` that stops, printing STOPPED, when `target` ("module:Class.method") is
+    called (`when="before"`) or has returned (`"after"`): a test reads that line and then kills
+    the process at a known point of its work, however fast or slow the machine."""
+    assert when in ("before", "after")
+    return [sys.executable, "-c", STOP_AT, target, when, only, *map(str, args)]
+
+
 def run_parbench(*args, check=True, timeout=300) -> subprocess.CompletedProcess:
     """`parbench ARGS` in a child process, as a user would run it."""
     done = subprocess.run(parbench_command(*args), capture_output=True, text=True, timeout=timeout)

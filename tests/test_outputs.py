@@ -5,12 +5,11 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 
 import h5py
 import numpy as np
 
-from conftest import parbench_command, run_parbench
+from conftest import STOPPED, parbench_command, parbench_stopping, run_parbench
 from parbench.output import read_result, remove_stale_temporaries
 from parbench.timing import PHASES
 
@@ -73,39 +72,14 @@ def test_timing_log_appends_one_line_per_run(tmp_path):
     assert [json.loads(line)["variant"] for line in log.read_text().splitlines()] == ["serial", "threads"]
 
 
-# `parbench ARGS`, stopped inside the write of its result: it says so on stdout, then waits there
-# for the test to kill it (the kill then lands mid-write however fast the machine is).
-STOP_IN_WRITE = """
-import sys, time
-from parbench import timing
-from parbench.cli import main
-
-phase = timing.Phases.phase
-
-
-def stop_in_write(self, name):
-    if name == "write":
-        print("writing", flush=True)
-        time.sleep(300)
-    return phase(self, name)
-
-
-timing.Phases.phase = stop_in_write
-sys.exit(main(sys.argv[1:]))
-"""
-
-
 def test_a_run_killed_while_writing_leaves_no_result_and_the_next_run_removes_its_temporary(tmp_path):
     out = tmp_path / "r.h5"
     args = ["run", "mandelbrot", "serial", "--width", "64", "--height", "48", "--out", str(out)]
-    child = subprocess.Popen(
-        [sys.executable, "-c", STOP_IN_WRITE, *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # Stopped inside the write of its result (the write phase begins once the temporary is open).
+    stopping = parbench_stopping("parbench.timing:Phases.phase", "before", *args, only="write")
+    child = subprocess.Popen(stopping, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert child.stdout.readline() == "writing\n", child.communicate(timeout=60)
+        assert child.stdout.readline() == STOPPED, child.communicate(timeout=60)
         (temporary,) = tmp_path.iterdir()  # the result is being written under its temporary name
         assert temporary.name == f".r.h5.tmp.{socket.gethostname()}.{child.pid}"
     finally:
