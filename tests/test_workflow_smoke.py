@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from datetime import datetime
 
 import h5py
 import pandas as pd
@@ -55,6 +56,20 @@ def test_run_table_and_merged_log(study):
     records = [json.loads(line) for line in lines]
     assert sorted(r["run"] for r in records) == sorted(runs["run"])
     assert all("phases" in r and "machine" in r for r in records)
+
+
+def test_timed_runs_never_overlap(study):
+    """max_timed_jobs 1 (the smoke preset) with --cores 2, which would fit two 1-worker runs at
+    once: by the runs' own records, each starts after the one before it has ended."""
+    assert SMOKE_CONFIG["max_timed_jobs"] == 1
+    lines = (study / "results" / "timings.jsonl").read_text().splitlines()
+    spans = sorted(
+        (datetime.fromisoformat(r["start_utc"]), datetime.fromisoformat(r["end_utc"]), r["run"])
+        for r in map(json.loads, lines)
+    )
+    assert len(spans) == expected_run_count()
+    for (_, ended, before), (started, _, after) in zip(spans[:-1], spans[1:], strict=True):
+        assert ended <= started, f"{after} started at {started} before {before} ended at {ended}"
 
 
 def test_report_is_self_contained_with_every_figure_and_table(study):
