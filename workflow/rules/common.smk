@@ -254,13 +254,3 @@ def final_targets():
         *expand("results/report/figures/{stem}.png", stem=REPORT_FIGURES),
         *expand("results/report/tables/{stem}.csv", stem=REPORT_TABLES),
     ]
-
-
-# Rules run `python -m parbench` from this checkout, so the same code runs in the installed
-# .venv and in the environments of `--sdm conda` (which hold parbench's dependencies, not
-# parbench itself).
-PARBENCH_SOURCES = Path(workflow.basedir).resolve().parent / "scripts"
-# (Braces are doubled twice: once for this f-string, once for Snakemake's formatting.)
-shell.prefix(
-    f"export PYTHONPATH='{PARBENCH_SOURCES}'${{{{PYTHONPATH:+:$PYTHONPATH}}}}; "
-)
