@@ -12,7 +12,7 @@ from parbench.reproduce import plan
 from parbench.reproduce.reported import ReportedStudy, Series
 
 REPRODUCED, NOT_REPRODUCED, NOT_MEASURED = "reproduced", "not reproduced", "not measured"
-# Which phases stand for the source's timer (reported.schema.yaml, timer).
+# Which phases stand for the source's timer (parbench/reproduce/reported.schema.yaml, timer).
 TIMERS = {"total": ("total",), "work": ("distribute", "compute", "communicate"), "compute": ("compute",)}
 COLUMNS = [
     "study",

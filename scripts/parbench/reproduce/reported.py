@@ -1,4 +1,4 @@
-"""Reads a reported-study file (YAML) and validates it against workflow/schemas/reported.schema.yaml
+"""Reads a reported-study file (YAML) and validates it against reported.schema.yaml (beside this module)
 with the registry's names filled in, then checks what a schema cannot say (kernels a variant runs,
 figures a judged point needs). A bad file is refused before any run, every error naming its key."""
 
@@ -15,7 +15,8 @@ from parbench import registry
 from parbench.study import config as study_config
 from parbench.study import schema as config_schema
 
-SCHEMA = Path(__file__).resolve().parents[3] / "workflow" / "schemas" / "reported.schema.yaml"
+# Shipped inside the package, so that an installed parbench (a deployed workflow) finds it too.
+SCHEMA = Path(__file__).with_name("reported.schema.yaml")
 # Stated defaults (docs/reproduce.md): a figure matches within -20 % / +20 % unless the file says
 # otherwise; every point runs three times and the comparison takes the median.
 DEFAULT_TOLERANCE = {"lower": -0.2, "upper": 0.2}
