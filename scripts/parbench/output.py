@@ -84,8 +84,10 @@ def write_result(path: Path, record: dict, result: dict[str, np.ndarray], phases
         temporary.unlink(missing_ok=True)
 
 
-def read_result(path, argument: str) -> tuple[dict, dict[str, np.ndarray]]:
-    """Reads a result file; a missing or corrupt one is a UsageError naming `argument`."""
+def read_result(path, argument: str, whole: bool = True) -> tuple[dict, dict[str, np.ndarray]]:
+    """Reads a result file; a missing or corrupt one is a UsageError naming `argument`. With
+    `whole` false, the record holds only what verification compares (problem and parameters):
+    reading every provenance attribute is most of the cost of verifying a small result."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(argument, f"{path}: no such file")
@@ -93,13 +95,17 @@ def read_result(path, argument: str) -> tuple[dict, dict[str, np.ndarray]]:
         with h5py.File(path, "r") as f:
             if f.attrs.get("format") != FORMAT:
                 raise UsageError(argument, f"{path}: not a parbench result file")
-            record = {key: _plain(value) for key, value in f.attrs.items()}
-            for key in GROUPS:
-                if key in f:
-                    record[key] = {k: _plain(v) for k, v in f[key].attrs.items()}
-            record["phases"] = {k: float(v) for k, v in f["timing"].attrs.items()}
-            names = [n.decode() if isinstance(n, bytes) else n for n in f["timing/worker_names"][()]]
-            record["worker_busy"] = dict(zip(names, f["timing/worker_busy"][()].tolist(), strict=False))
+            if whole:
+                record = {key: _plain(value) for key, value in f.attrs.items()}
+                for key in GROUPS:
+                    if key in f:
+                        record[key] = {k: _plain(v) for k, v in f[key].attrs.items()}
+                record["phases"] = {k: float(v) for k, v in f["timing"].attrs.items()}
+                names = [n.decode() if isinstance(n, bytes) else n for n in f["timing/worker_names"][()]]
+                record["worker_busy"] = dict(zip(names, f["timing/worker_busy"][()].tolist(), strict=False))
+            else:
+                record = {"problem": _plain(f.attrs["problem"])}
+                record["params"] = {k: _plain(v) for k, v in f["params"].attrs.items()}
             result = {name: dataset[()] for name, dataset in f["result"].items()}
     except UsageError:
         raise

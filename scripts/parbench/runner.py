@@ -11,6 +11,7 @@ from parbench import launch, output, provenance, registry
 from parbench.context import RunContext
 from parbench.errors import UsageError
 from parbench.frameworks import mpi_library
+from parbench.study import requests
 
 
 @dataclass
@@ -72,6 +73,10 @@ def execute(request: RunRequest, **handles) -> dict | None:
     if variant.launcher == "mpi":
         workers = mpi_workers(request.workers)
     problem.check_for_workers(params, workers)
+    remote = variant.launcher == "mpi" or bool(
+        request.options.get("scheduler_file") or request.options.get("master")
+    )
+    requests.check_fits_here(problem, params, variant.name, workers, remote)
     module = registry.variant_module(problem, variant.name)
     ctx = RunContext(workers=workers, options=request.options, out=Path(request.out))
     started = provenance.utc_now()

@@ -13,7 +13,13 @@ class Mismatch(Exception):
 def verify(result_path, reference_path) -> dict:
     """Raises Mismatch (or UsageError for a missing or corrupt file); returns the result's record."""
     record, result = output.read_result(result_path, "RESULT")
-    reference_record, reference = output.read_result(reference_path, "REFERENCE")
+    compare(record, result, *output.read_result(reference_path, "REFERENCE"))
+    return record
+
+
+def compare(record: dict, result: dict, reference_record: dict, reference: dict) -> None:
+    """Raises Mismatch naming the first difference between a read result and its reference
+    (read once, a whole case of runs can be compared with it)."""
     if record["problem"] != reference_record["problem"]:
         raise Mismatch(
             f"problem {record['problem']!r} differs from the reference's {reference_record['problem']!r}"
@@ -28,4 +34,3 @@ def verify(result_path, reference_path) -> dict:
     difference = problem.compare(result, reference)
     if difference:
         raise Mismatch(difference)
-    return record

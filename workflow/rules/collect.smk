@@ -1,12 +1,12 @@
 # One tidy table of every verified run, phase and parameter, and the merged timing log. Only
-# declared, finished inputs are read: a run killed half-way is rerun, never collected.
+# declared, finished inputs are read (the case status files name each run's files, which were
+# the verify jobs' inputs): a run killed half-way is rerun, never collected. A `script:` job, so
+# the list of files never reaches a command line.
 
 
 rule collect:
     input:
-        statuses=collected(plan.STATUS),
-        records=collected(plan.RECORD),
-        benchmarks=collected(plan.RUN_BENCHMARK),
+        statuses=collected_cases(),
     output:
         timings="results/timings.csv",
         worker_busy="results/worker_busy.csv",
@@ -17,7 +17,6 @@ rule collect:
     conda:
         "../../envs/parbench.yaml"
     params:
-        missing=lambda wildcards: " ".join(missing_runs()),
-    shell:
-        "python -m parbench collect {input.statuses} --missing {params.missing} --timings {output.timings} "
-        "--worker-busy {output.worker_busy} --runs {output.runs} --log {output.log} > {log} 2>&1"
+        missing=lambda wildcards: missing_runs(),
+    script:
+        "../scripts/collect.py"

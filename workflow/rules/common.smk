@@ -1,6 +1,7 @@
 # Helpers shared by the rules: the validated study, its runs, their paths and options.
 import atexit
 import copy
+import functools
 import json
 import re
 import sys
@@ -16,6 +17,7 @@ from parbench.reproduce.reported import ReportedStudyError
 from parbench.study import config as study_config
 from parbench.study import locks
 from parbench.study import plan
+from parbench.study import requests
 from parbench.study import schema as config_schema
 
 REPORT_FIGURES = (
@@ -65,8 +67,16 @@ def validated_study(config):
     except (study_config.StudyConfigError, ReportedStudyError) as error:
         raise WorkflowError(str(error)) from None
     if reproduction:
-        return reproduce_plan.ReproductionStudy(checked, *reproduction)
-    study = plan.Study(checked)
+        study = reproduce_plan.ReproductionStudy(checked, *reproduction)
+    else:
+        study = plan.Study(checked)
+    too_big = requests.refused(study)
+    if too_big:
+        raise WorkflowError(
+            "parbench: points of this study cannot fit a node's memory (config node_memory_mb; "
+            "use smaller sizes, more nodes, or node_memory_mb of your nodes):\n  "
+            + "\n  ".join(too_big)
+        )
     skipped = list(study.skipped())
     if skipped:
         logger.info(
@@ -170,6 +180,42 @@ def cluster_network():
     return f"--interface {interface} " if interface else ""
 
 
+def run_mem_mb(wildcards, attempt):
+    """The run's memory request (sbatch --mem): its problem's need with headroom, growing with
+    the retry attempt, at most a node (parbench.study.requests)."""
+    need = requests.run_need(STUDY, run_of(wildcards))
+    return requests.mem_mb(need, attempt, requests.node_mb(STUDY))
+
+
+def run_runtime(wildcards, attempt):
+    """The run's time limit in minutes (SLURM --time), from its problem's work (requests.py)."""
+    return requests.run_runtime(STUDY, run_of(wildcards), attempt)
+
+
+def reference_runtime(wildcards, attempt):
+    w = wildcards
+    return requests.reference_runtime(
+        STUDY, w.problem, w.size, w.kernel, int(w.scale), attempt
+    )
+
+
+def serial_mem_mb(problem, size, kernel, scale, attempt):
+    need = requests.reference_need(STUDY, problem, size, kernel, int(scale))
+    return requests.mem_mb(need, attempt, requests.node_mb(STUDY))
+
+
+def reference_mem_mb(wildcards, attempt):
+    w = wildcards
+    return serial_mem_mb(w.problem, w.size, w.kernel, w.scale, attempt)
+
+
+def dataset_mem_mb(wildcards, attempt):
+    """Generating a dataset holds about what the serial run holds: one partition at a time."""
+    w = wildcards
+    kernel = registry.problem(w.problem).default_kernel
+    return serial_mem_mb(w.problem, w.size, kernel, w.scale, attempt)
+
+
 def run_options(wildcards):
     run = run_of(wildcards)
     return STUDY.run_options(run.problem, run.size, run.scale)
@@ -195,40 +241,66 @@ def run_dataset(wildcards):
     return {"dataset": STUDY.dataset_dir(wildcards.problem, wildcards.size, scale)}
 
 
-def reference_of(wildcards):
-    return STUDY.reference(run_of(wildcards))
+def run_description(run):
+    """A run's labels and files, stored in its case's status file for collection."""
+    return {
+        "id": run.id,
+        **asdict(run),
+        "result": run.path(plan.RESULT),
+        "reference": STUDY.reference(run),
+        "record": run.path(plan.RECORD),
+        "benchmark": run.path(plan.RUN_BENCHMARK),
+        "log": run.path(plan.RUN_LOG),
+    }
 
 
-def run_description(wildcards):
-    """The run's labels and files as JSON, stored in its status file for collection."""
-    run = run_of(wildcards)
-    return json.dumps(
-        {
-            "id": run.id,
-            **asdict(run),
-            "record": run.path(plan.RECORD),
-            "benchmark": run.path(plan.RUN_BENCHMARK),
-            "log": run.path(plan.RUN_LOG),
-        }
-    )
+def finished(run):
+    return all(Path(run.path(path)).exists() for path in (plan.RESULT, plan.RECORD))
 
 
+@functools.cache
 def collected_runs():
-    """Every run of the study; with allow_missing, only those already verified, so a report can
-    be built after a study in which some runs failed (`--keep-going`)."""
-    runs = STUDY.runs()
-    if STUDY.config["allow_missing"]:
-        runs = [run for run in runs if Path(run.path(plan.STATUS)).exists()]
-    return runs
+    """The runs of the study by case; with allow_missing, only the runs that have finished (a
+    case with none is left out), so a report can be built after a study in which some runs failed
+    (`--keep-going`). Worked out once per Snakemake invocation: every rule asks for it.
+    """
+    cases = {}
+    for case, runs in STUDY.cases().items():
+        if STUDY.config["allow_missing"]:
+            runs = [run for run in runs if finished(run)]
+        if runs:
+            # Grouped by reference: the verify job keeps one reference in memory at a time.
+            cases[case] = sorted(runs, key=lambda run: (run.scale, run.id))
+    return cases
+
+
+def case_runs(wildcards):
+    return collected_runs()[plan.CASE.format(**wildcards)]
+
+
+def case_inputs(wildcards):
+    """The files the verify job of a case reads: each run's result and timing record (collect
+    reads the records and benchmarks the status file names) and the references."""
+    runs = case_runs(wildcards)
+    return {
+        "results": [run.path(plan.RESULT) for run in runs],
+        "records": [run.path(plan.RECORD) for run in runs],
+        "benchmarks": [run.path(plan.RUN_BENCHMARK) for run in runs],
+        "references": sorted({STUDY.reference(run) for run in runs}),
+    }
+
+
+def case_description(wildcards):
+    return [run_description(run) for run in case_runs(wildcards)]
+
+
+def collected_cases():
+    return [runs[0].path(plan.CASE_STATUS) for runs in collected_runs().values()]
 
 
 def missing_runs():
-    present = {run.id for run in collected_runs()}
+    present = {run.id for runs in collected_runs().values() for run in runs}
     return [run.id for run in STUDY.runs() if run.id not in present]
-
-
-def collected(template):
-    return [run.path(template) for run in collected_runs()]
 
 
 def reproduction_outputs():

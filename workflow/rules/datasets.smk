@@ -15,6 +15,7 @@ rule dataset:
     resources:
         # Generating a dataset loads the machine: it never overlaps a measurement.
         timed=timed_slots(),
+        mem_mb=dataset_mem_mb,
     params:
         options=dataset_options,
     shell:

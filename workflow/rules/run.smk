@@ -27,6 +27,8 @@ rule run:
     threads: lambda wildcards: int(wildcards.workers)
     resources:
         timed=timed_slots(),
+        mem_mb=run_mem_mb,
+        runtime=run_runtime,
     params:
         launcher="",
         variant="{variant} --workers {workers}",
@@ -45,6 +47,8 @@ use rule run as run_mpi with:
         variant=VARIANTS_BY_LAUNCHER["mpi"],
     resources:
         timed=timed_slots(),
+        mem_mb=run_mem_mb,
+        runtime=run_runtime,
         mpi=STUDY.config["mpi_launcher"],
         tasks=lambda wildcards: int(wildcards.workers),
         nodes=run_nodes,
@@ -63,6 +67,8 @@ use rule run as run_cluster with:
         span=r"-n[0-9]+",
     resources:
         timed=timed_slots(),
+        mem_mb=run_mem_mb,
+        runtime=run_runtime,
         mpi="srun",
         nodes=run_nodes,
         tasks=lambda wildcards: int(wildcards.workers),
@@ -86,6 +92,10 @@ use rule run as reference with:
     wildcard_constraints:
         scale=r"[1-9][0-9]*",
     threads: 1
+    resources:
+        timed=timed_slots(),
+        mem_mb=reference_mem_mb,
+        runtime=reference_runtime,
     params:
         variant="serial",
         options=reference_options,

@@ -1,28 +1,28 @@
-# Every run against the serial reference of the same problem, size and kernel. A mismatch is
-# recorded in the run's status (the report lists it), then the gate fails the workflow naming it.
+# Every run against the serial reference of the same problem, size and kernel, one job per case
+# (all the case's runs in one process: a reference is read once, and no Python starts per run).
+# A mismatch is recorded in the run's status (the report lists it), then the gate fails the
+# workflow naming it. Both are `script:` jobs: their lists of runs never reach a command line.
 
 
 rule verify:
     input:
-        result=plan.RESULT,
-        reference=reference_of,
+        unpack(case_inputs),
     output:
-        plan.STATUS,
+        plan.CASE_STATUS,
     log:
-        plan.STATUS_LOG,
+        plan.CASE_LOG,
     conda:
         "../../envs/parbench.yaml"
     params:
-        run=run_description,
-    shell:
-        "python -m parbench check {input.result} {input.reference} --run {params.run:q} --status {output} "
-        "> {log} 2>&1"
+        runs=case_description,
+    script:
+        "../scripts/verify_case.py"
 
 
 # Runs after the report, so the report (which lists the mismatches) exists when the study fails.
 rule verification_gate:
     input:
-        statuses=collected(plan.STATUS),
+        statuses=collected_cases(),
         report="results/report/index.html",
     output:
         "results/verification.txt",
@@ -30,5 +30,5 @@ rule verification_gate:
         "logs/verification.log",
     conda:
         "../../envs/parbench.yaml"
-    shell:
-        "python -m parbench gate {input.statuses} --out {output} 2>&1 | tee {log}"
+    script:
+        "../scripts/gate.py"

@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from parbench.params import COMMON_PARAMS, Param, validate
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The data a run holds at its peak, in bytes: `driver` in the process that assembles and
+    writes the result, `worker` in each worker while it computes (for the serial reference the
+    two are one process). Interpreters and libraries come on top (parbench.study.requests)."""
+
+    driver: int
+    worker: int
+
+    def on_one_host(self, workers: int) -> int:
+        return self.driver + workers * self.worker
+
+
+# The driver of a task farm holds the list of tasks: a Python tuple and its items, per task.
+TASK_BYTES = 200
 
 
 class Problem:
@@ -37,6 +56,17 @@ class Problem:
 
     def check_for_workers(self, values: dict, workers: int) -> None:
         """Checks that the problem can be split over `workers` (raises UsageError otherwise)."""
+
+    def memory(self, params: dict, workers: int) -> Memory:
+        """The data a run of these (checked) parameters over `workers` workers holds: each
+        problem states its own from its sizes, so requests and refusals follow the problem.
+        Nothing here: a problem that holds more than a few kilobytes must say so."""
+        return Memory(driver=0, worker=0)
+
+    def serial_seconds(self, params: dict, kernel: str) -> float | None:
+        """An upper bound of the serial compute time on a slow core, for a job's time limit
+        (parbench.study.requests); None where no estimate can be made."""
+        return None
 
     def job(self, params: dict, kernel: str):
         """What the variants' `run(job, ctx)` receives."""

@@ -16,10 +16,13 @@ from parbench.errors import UsageError
 from parbench.groupby import dataset
 from parbench.kernels import aggregate
 from parbench.params import COMMON_PARAMS, Param, validate
-from parbench.problems.base import first_difference
+from parbench.problems.base import TASK_BYTES, Memory, first_difference
 from parbench.problems.task_farm import TaskFarmProblem
 
 RELATIVE_TOLERANCE = 1e-9  # sums, means and deviations: rounding differs with the merge order
+# Rows a second read and aggregated on a slow core, any kernel (Spark's JVM included): a tenth
+# of docs/benchmarks.md's.
+SLOW_ROWS_PER_S = 5e6
 EXACT = ("keys", "count", "min", "max", "histogram", "histogram_edges")
 ROUNDED = ("sum", "mean", "std")
 
@@ -85,6 +88,18 @@ class GroupBy(TaskFarmProblem):
         # Arrow hands out read-only arrays, which numba compiles separately: warm that one up too.
         keys.flags.writeable = values.flags.writeable = False
         PARTIAL[kernel](keys, values, 1)
+
+    def memory(self, p, workers):
+        """A worker reads one partition (a 4-byte key and an 8-byte value a row) and aggregates it
+        through copies in Arrow and the kernel: about 64 bytes a row of the partition. The driver
+        holds the tasks and a partial aggregate per partition."""
+        rows = -(-p["rows"] // p["partitions"])
+        partial = 8 * aggregate.partial_length(p["keys"])
+        return Memory(driver=(TASK_BYTES + partial) * (p["partitions"] + 1), worker=64 * rows)
+
+    def serial_seconds(self, p, kernel):
+        """Reading and aggregating every row, on a slow core."""
+        return p["rows"] / SLOW_ROWS_PER_S
 
     def compare(self, result, reference):
         for name in EXACT:

@@ -19,9 +19,11 @@ from parbench.heat import initial
 from parbench.heat.job import HeatJob
 from parbench.kernels import heat as heat_kernels
 from parbench.params import Param
-from parbench.problems.base import Problem
+from parbench.problems.base import Memory, Problem
 
 RELATIVE_TOLERANCE = 1e-12
+# Cell updates a second of each kernel on a slow core: at most a quarter of docs/benchmarks.md's.
+SLOW_CELL_UPDATES_PER_S = {"python": 1e6, "numpy": 2.5e7, "numba": 2e8}
 
 
 def stable_dt(alpha: float, dx: float, dy: float) -> float:
@@ -109,6 +111,17 @@ class Heat(Problem):
                 f"{params['nx']} x {params['ny']}): use numpy or numba",
             )
         return HeatJob(params, kernel)
+
+    def memory(self, p, workers):
+        """Every variant keeps the grid twice (the field and the next step, float64), split over
+        the workers (shared by threads and processes, in blocks for mpi, dask and spark); the
+        driver gathers the whole field to write it."""
+        cells = p["nx"] * p["ny"]
+        halo = 2 * p["steps_per_exchange"] * p["ny"]
+        return Memory(driver=8 * cells, worker=2 * 8 * (-(-cells // workers) + halo))
+
+    def serial_seconds(self, p, kernel):
+        return p["nx"] * p["ny"] * p["steps"] / SLOW_CELL_UPDATES_PER_S[kernel]
 
     def compare(self, result, reference):
         got, want = np.asarray(result["field"]), np.asarray(reference["field"])

@@ -13,8 +13,11 @@ import numpy as np
 from parbench.errors import UsageError
 from parbench.kernels import mandelbrot as kernels
 from parbench.params import Param
-from parbench.problems.base import first_difference
+from parbench.problems.base import TASK_BYTES, Memory, first_difference
 from parbench.problems.task_farm import TaskFarmProblem
+
+# Iterations a second of each kernel on a slow core: at most a quarter of docs/benchmarks.md's.
+SLOW_ITERATIONS_PER_S = {"python": 2e6, "numpy": 2e7, "numba": 1e8}
 
 
 class Mandelbrot(TaskFarmProblem):
@@ -59,6 +62,18 @@ class Mandelbrot(TaskFarmProblem):
 
     def compare(self, result, reference):
         return first_difference("counts", result["counts"], reference["counts"])
+
+    def memory(self, p, workers):
+        """The driver holds every row block and the combined image: two 4-byte counts a pixel.
+        A worker computes one task: the numpy kernel's seven float64 arrays, a mask and the
+        counts, about 72 bytes a pixel of the task."""
+        tasks = -(-p["height"] // p["rows_per_task"])
+        task_pixels = min(p["rows_per_task"], p["height"]) * p["width"]
+        return Memory(driver=2 * 4 * p["width"] * p["height"] + TASK_BYTES * tasks, worker=72 * task_pixels)
+
+    def serial_seconds(self, p, kernel):
+        """At most maxiter iterations a pixel, on a slow core."""
+        return p["width"] * p["height"] * p["maxiter"] / SLOW_ITERATIONS_PER_S[kernel]
 
     def summary_attrs(self, result):
         return {"iterations": int(result["counts"].sum(dtype=np.int64))}

@@ -10,8 +10,11 @@ import numpy as np
 
 from parbench.kernels import pi as kernels
 from parbench.params import Param
-from parbench.problems.base import first_difference
+from parbench.problems.base import TASK_BYTES, Memory, first_difference
 from parbench.problems.task_farm import TaskFarmProblem
+
+# Samples a second of each kernel on a slow core: at most a quarter of docs/benchmarks.md's.
+SLOW_SAMPLES_PER_S = {"python": 1e6, "numpy": 2.5e7, "numba": 2.5e7}
 
 
 class Pi(TaskFarmProblem):
@@ -48,6 +51,16 @@ class Pi(TaskFarmProblem):
         return first_difference("samples", result["samples"], reference["samples"]) or (
             first_difference("hits", result["hits"], reference["hits"])
         )
+
+    def memory(self, p, workers):
+        """The driver holds the list of tasks and one count each; a worker draws its points in
+        blocks of at most BLOCK x and y values."""
+        tasks = -(-p["samples"] // p["chunk_size"])
+        block = min(kernels.BLOCK, p["chunk_size"])
+        return Memory(driver=(TASK_BYTES + 8) * tasks, worker=2 * 8 * block)
+
+    def serial_seconds(self, p, kernel):
+        return p["samples"] / SLOW_SAMPLES_PER_S[kernel]
 
     def summary_attrs(self, result):
         return {"estimate": float(result["estimate"])}

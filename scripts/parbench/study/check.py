@@ -1,6 +1,7 @@
-"""Verification inside a study. Each run gets a status file (ok, or mismatch with the first
-difference), so the report can show every failed run; the gate then fails the workflow, naming
-each run that did not match its serial reference."""
+"""Verification inside a study, one case at a time: every run of one problem, size and kernel is
+compared with its serial reference in one process, which reads each reference once. The case's
+status file holds each run's status (ok, or mismatch with the first difference), so the report
+shows every failed run; the gate then fails the workflow, naming each run that did not match."""
 
 from __future__ import annotations
 
@@ -8,37 +9,54 @@ import json
 import sys
 
 from parbench import output
-from parbench.verify import Mismatch, verify
+from parbench.errors import UsageError
+from parbench.verify import Mismatch, compare
 
 
-def check_run(result, reference, run: dict, status_path) -> dict:
-    """Compares one run with its reference and writes its status. A missing or corrupt file is
-    a UsageError (raised), never a status: the run has to be produced again."""
-    try:
-        verify(result, reference)
-        status = {"status": "ok", "message": ""}
-    except Mismatch as mismatch:
-        status = {"status": "mismatch", "message": str(mismatch)}
-        print(
-            f"parbench: run {run.get('id', result)} does not match {reference}: {mismatch}", file=sys.stderr
-        )
-    status = {**run, "result": str(result), "reference": str(reference), **status}
-    output.write_text_atomically(status_path, json.dumps(status, indent=1, sort_keys=True) + "\n")
-    return status
-
-
-def read_statuses(paths) -> list[dict]:
-    statuses = []
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            statuses.append(json.load(f))
+def check_case(runs: list[dict], status_path, log=sys.stderr) -> list[dict]:
+    """Compares each run (its labels and files, with `result` and `reference`) with its reference
+    and writes the case's status file; returns the statuses. A missing or corrupt result or
+    reference is a UsageError naming the run (raised), never a status: it has to be produced again.
+    """
+    statuses, references = [], {}
+    for run in runs:
+        reference_path = run["reference"]
+        if reference_path not in references:
+            references.clear()  # runs come grouped by reference (a weak-scaling case has several)
+            references[reference_path] = output.read_result(reference_path, "REFERENCE")
+        try:
+            compare(*output.read_result(run["result"], "RESULT", whole=False), *references[reference_path])
+            status = {"status": "ok", "message": ""}
+        except Mismatch as mismatch:
+            status = {"status": "mismatch", "message": str(mismatch)}
+        except UsageError as error:
+            raise UsageError(f"run {run['id']}", f"{error}; remove it and run the study again") from None
+        print(f"{status['status']}: {run['id']} {status['message']}".rstrip(), file=log)
+        statuses.append({**run, **status})
+    output.write_text_atomically(status_path, json.dumps({"runs": statuses}, indent=0, sort_keys=True) + "\n")
     return statuses
 
 
-def gate(status_paths, out) -> list[dict]:
-    """Returns the mismatched runs; writes `out` (a short summary) only when there are none."""
+def read_statuses(paths) -> list[dict]:
+    """The statuses of every run in the case status files `paths`."""
+    statuses = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            statuses.extend(json.load(f)["runs"])
+    return statuses
+
+
+def gate(status_paths, out) -> tuple[list[dict], int]:
+    """Returns the mismatched runs and the number of runs checked; writes `out` (a short summary)
+    only when none mismatched."""
     statuses = read_statuses(status_paths)
     failed = [s for s in statuses if s["status"] != "ok"]
     if not failed:
         output.write_text_atomically(out, f"all {len(statuses)} verified runs match their serial reference\n")
-    return failed
+    return failed, len(statuses)
+
+
+def failure_text(failed: list[dict], total: int) -> str:
+    lines = [f"parbench: {len(failed)} of {total} runs do not match their serial reference:"]
+    lines += [f"  {status['id']}: {status['message']}" for status in failed]
+    return "\n".join(lines)

@@ -131,6 +131,12 @@ def collect(status_paths, missing_ids=()) -> dict[str, pd.DataFrame | list]:
     }
 
 
+def summary(collected: dict, timings) -> str:
+    runs = collected["runs"]
+    counts = runs["status"].value_counts().to_dict() if len(runs) else {}
+    return f"collected {len(collected['log'])} runs ({counts}) into {timings}"
+
+
 def write_csv(frame: pd.DataFrame, path) -> None:
     output.write_text_atomically(path, frame.to_csv(index=False))
 

@@ -1,15 +1,17 @@
-"""The study's subcommands of `parbench`, called by the workflow's rules:
+"""The study's subcommands of `parbench`. The workflow's verify, collect and gate rules call the
+same functions from workflow/scripts/ (their lists of files never reach a command line); these
+commands serve a study's files by hand:
 
-parbench check RESULT REFERENCE --run JSON --status OUT   verify one run, record its status
 parbench gate STATUS... --out FILE                        fail naming every mismatched run
 parbench collect STATUS... --timings CSV ...              tidy tables and the merged log
 parbench report --timings CSV ... --html FILE             figures, tables and the HTML report
+
+STATUS is a case's status file, results/verify/PROBLEM/SIZE/KERNEL.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -18,12 +20,6 @@ from parbench.errors import UsageError
 
 def add_commands(commands) -> dict:
     """Adds the subcommands to `parbench`'s parser; returns their handlers by name."""
-    check = commands.add_parser("check", help="workflow: verify one run and write its status file")
-    check.add_argument("result", metavar="RESULT")
-    check.add_argument("reference", metavar="REFERENCE")
-    check.add_argument("--run", required=True, type=json.loads, help="the run's labels and files, as JSON")
-    check.add_argument("--status", required=True, type=Path, help="the status file to write")
-
     gate = commands.add_parser("gate", help="workflow: fail when any run did not match its reference")
     gate.add_argument("statuses", nargs="*", metavar="STATUS")
     gate.add_argument("--out", required=True, type=Path)
@@ -41,7 +37,6 @@ def add_commands(commands) -> dict:
     report.add_argument("--tables-dir", required=True, type=Path)
     report.add_argument("--title", default="parbench study")
     return {
-        "check": check_command,
         "gate": gate_command,
         "collect": collect_command,
         "report": report_command,
@@ -55,27 +50,14 @@ def add_table_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log", required=True, type=Path, help="the merged timing log (JSON lines)")
 
 
-def check_command(args) -> int:
-    from parbench.study.check import check_run
-
-    status = check_run(args.result, args.reference, args.run, args.status)
-    print(f"{status['status']}: {status.get('id', args.result)} {status['message']}".rstrip())
-    return 0
-
-
 def gate_command(args) -> int:
-    from parbench.study.check import gate
+    from parbench.study.check import failure_text, gate
 
-    failed = gate(args.statuses, args.out)
+    failed, total = gate(args.statuses, args.out)
     if failed:
-        print(
-            f"parbench: {len(failed)} of {len(args.statuses)} runs do not match their serial reference:",
-            file=sys.stderr,
-        )
-        for status in failed:
-            print(f"  {status['id']}: {status['message']}", file=sys.stderr)
+        print(failure_text(failed, total), file=sys.stderr)
         return 1
-    print(f"all {len(args.statuses)} verified runs match their serial reference")
+    print(f"all {total} verified runs match their serial reference")
     return 0
 
 
@@ -87,8 +69,7 @@ def collect_command(args) -> int:
     except (collect.CollectError, OSError, KeyError, ValueError) as error:
         raise UsageError("STATUS", str(error)) from None
     collect.write(collected, args.timings, args.worker_busy, args.runs, args.log)
-    counts = collected["runs"]["status"].value_counts().to_dict() if len(collected["runs"]) else {}
-    print(f"collected {len(collected['log'])} runs ({counts}) into {args.timings}")
+    print(collect.summary(collected, args.timings))
     return 0
 
 

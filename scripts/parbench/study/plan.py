@@ -19,8 +19,11 @@ RESULT = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{re
 RECORD = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.jsonl"
 RUN_LOG = "logs/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.log"
 RUN_BENCHMARK = "results/benchmarks/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.tsv"
-STATUS = "results/verify/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.json"
-STATUS_LOG = "logs/verify/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.log"
+# Verification is one job per case (every run of one problem, size and kernel): its status file
+# holds the status of each of the case's runs.
+CASE = "{problem}/{size}/{kernel}"
+CASE_STATUS = "results/verify/{problem}/{size}/{kernel}.json"
+CASE_LOG = "logs/verify/{problem}/{size}/{kernel}.log"
 REFERENCE_RESULT = "results/references/{problem}/{size}/{kernel}/x{scale}.h5"
 REFERENCE_RECORD = "results/references/{problem}/{size}/{kernel}/x{scale}.jsonl"
 REFERENCE_LOG = "logs/references/{problem}/{size}/{kernel}/x{scale}.log"
@@ -46,6 +49,10 @@ class Run:
     @property
     def id(self) -> str:
         return self.path(RUN)
+
+    @property
+    def case(self) -> str:
+        return self.path(CASE)
 
     def path(self, template: str) -> str:
         return template.format(**asdict(self), span=span(self.nodes))
@@ -122,6 +129,14 @@ class Study:
                             for repeat in range(1, s["repeats"] + 1):
                                 runs.append(self.run(problem, size, kernel, variant, workers, repeat))
         return runs
+
+    def cases(self) -> dict[str, list[Run]]:
+        """The runs grouped by case (CASE: problem, size and kernel), in plan order: the unit of
+        verification."""
+        grouped: dict[str, list[Run]] = {}
+        for run in self.runs():
+            grouped.setdefault(run.case, []).append(run)
+        return grouped
 
     def supports(self, problem: str, variant: str, kernel: str) -> bool:
         """Whether `variant` runs `kernel` on `problem` (a variant with its own engine, such as

@@ -78,6 +78,9 @@ STRUCTURE = {
             "type": "string",
             "pattern": "^[A-Za-z0-9_.:-]+$",
         },
+        "node_memory_mb": at_least_one(
+            "memory of one node in MiB (default this machine's); points that need more are refused"
+        ),
         "mpi_launcher": {
             "description": "how MPI ranks start locally; a profile's `mpi` resource replaces it",
             "type": "string",
