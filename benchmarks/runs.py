@@ -16,16 +16,18 @@ BIN = Path(sys.executable).parent
 SETTLE_S = {"spark": 8.0, "dask": 3.0}
 
 
-def parbench(*args) -> subprocess.CompletedProcess:
+def parbench(*args, env: dict | None = None) -> subprocess.CompletedProcess:
     """`parbench ARGS` from this interpreter's environment; a failure stops the benchmark."""
     return subprocess.run(
-        [str(BIN / "parbench"), *map(str, args)], check=True, capture_output=True, text=True
+        [str(BIN / "parbench"), *map(str, args)], check=True, capture_output=True, text=True, env=env
     )
 
 
-def run_point(problem, variant, kernel, workers, options, out: Path, reference: Path | None) -> dict:
+def run_point(
+    problem, variant, kernel, workers, options, out: Path, reference: Path | None, env: dict | None = None
+) -> dict:
     """Runs one point, writing `out`; verifies it against `reference` (None for the serial run
-    itself); returns the run's timing record."""
+    itself); returns the run's timing record. `env`: the run's environment (default: ours)."""
     log = out.with_suffix(".jsonl")
     log.unlink(missing_ok=True)
     args = [
@@ -48,9 +50,10 @@ def run_point(problem, variant, kernel, workers, options, out: Path, reference: 
             check=True,
             capture_output=True,
             text=True,
+            env=env,
         )
     else:
-        parbench(*args, "--workers", workers)
+        parbench(*args, "--workers", workers, env=env)
     time.sleep(SETTLE_S.get(variant, 0.0))
     if reference is not None:
         parbench("verify", out, reference)
