@@ -10,14 +10,17 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import second_user
 import slurm_cluster
 import yaml
 from dying_rank import heat_run, kill_one_rank_once_stepping, rank_processes
@@ -50,9 +53,12 @@ def reference(tmp_path_factory):
     return path
 
 
-def run_in_allocation(command: list[str], env, nodes=2, tasks=4, timeout=240) -> subprocess.CompletedProcess:
+def run_in_allocation(
+    command: list[str], env, nodes=2, tasks=4, timeout=240, minutes=5
+) -> subprocess.CompletedProcess:
     """`salloc` a fresh allocation of `nodes` nodes and `tasks` tasks and run `command` in it."""
-    allocate = ["salloc", f"--nodes={nodes}", f"--ntasks={tasks}", "--time=5", "--job-name=parbench-test"]
+    allocate = ["salloc", f"--nodes={nodes}", f"--ntasks={tasks}", f"--time={minutes}"]
+    allocate.append("--job-name=parbench-test")
     done = subprocess.run(
         [*allocate, *command], capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT
     )
@@ -524,3 +530,61 @@ def test_mpi_runs_across_nodes_in_a_row_through_the_profile(slurm, tmp_path):
         assert status["status"] == "ok", status
     for name, text in run_logs.items():
         assert "pmi2" not in text and "Assertion" not in text, f"{name}:\n{text}"
+
+
+# ---- Another user against the launchers' clusters ------------------------------------------------
+@pytest.fixture(scope="module")
+def other_user():
+    second_user.account()
+    second_user.can_run_python()
+
+
+@pytest.fixture
+def open_scratch():
+    """A --scratch folder everyone may enter (pytest's own are the owner's alone, which would
+    keep the other user out before the launcher's scratch folder had any say)."""
+    parent = Path(tempfile.mkdtemp(prefix="parbench-scratch-"))
+    parent.chmod(0o755)
+    yield parent
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("framework, workers", [("dask", 2), ("spark", 2)])
+def test_another_user_is_refused_by_the_launchers_cluster(
+    slurm, reference, other_user, open_scratch, tmp_path, framework, workers
+):
+    """While the owner's run goes on, no process's command line holds the cluster's secret;
+    then the second user tries to join the Dask scheduler or submit to the Spark master, and to
+    read the key files, and is refused each time. The owner's run verifies, spans both nodes,
+    and the kept scratch folder (0700) shows the secret in no log."""
+    result, report = tmp_path / f"{framework}.h5", tmp_path / "visit.json"
+    launcher = [sys.executable, "-m", "parbench.launchers", framework, "--workers", str(workers),
+                "--scratch", str(open_scratch)]  # fmt: skip
+    run = parbench_command("run", "mandelbrot", framework, *MANDELBROT, "--workers", workers, "--out", result)
+    visit = [sys.executable, str(ROOT / "tests" / "launcher_visit.py"), str(report), framework, "--", *run]
+    env = {**slurm, "PARBENCH_KEEP_SCRATCH": "1"}
+    run_in_allocation([*launcher, "--", *visit], env, tasks=workers, timeout=800, minutes=13)
+    outcome = json.loads(report.read_text())
+    assert outcome["owner's run"] == 0, outcome["owner's output"]
+    assert_spans_both_nodes(result, reference)
+    assert outcome["scans"] > 0 and outcome["secret on command lines"] == [], outcome
+    assert all(how.startswith("refused") for how in outcome["tries"].values()), outcome["tries"]
+    (scratch,) = open_scratch.glob(f".parbench-{framework}-*")
+    assert stat.S_IMODE(scratch.stat().st_mode) == 0o700
+    if framework == "dask":
+        assert outcome["other clients"] == [], outcome
+        assert "Permission denied" in outcome["tries"]["read the key"]
+        secret = (scratch / "tls-key.pem").read_text().splitlines()[2]
+        keys = {"tls-key.pem"}
+    else:
+        assert "Permission denied" in outcome["tries"]["read the secret"]
+        defaults = (scratch / "spark-conf" / "spark-defaults.conf").read_text()
+        secret = next(line.split()[1] for line in defaults.splitlines() if "authenticate.secret" in line)
+        keys = {"spark-defaults.conf"}
+        master_log = (scratch / "spark-master.log").read_text()
+        assert "Registering app parbench\n" in master_log
+        assert "parbench-intruder" not in master_log
+    for path in scratch.rglob("*"):
+        if path.is_file() and path.name not in keys:
+            assert secret not in path.read_text(errors="replace"), f"{path} holds the secret"
