@@ -20,16 +20,6 @@ from parbench.study import plan
 from parbench.study import requests
 from parbench.study import schema as config_schema
 
-REPORT_FIGURES = (
-    "wall_time",
-    "speedup_efficiency",
-    "overheads",
-    "worker_busy",
-    "gil",
-    "serial_fraction",
-)
-REPORT_TABLES = ("fastest", "serial_fraction", "crossover", "points", "problems")
-
 
 # The config's schema, generated from parbench's registry (parbench.study.schema) and committed;
 # found from this file, wherever the workflow is (a checkout, or a deploying project's module).
@@ -323,6 +313,5 @@ def final_targets():
         *reproduction_outputs().values(),
         "results/report/index.html",
         "results/verification.txt",
-        *expand("results/report/figures/{stem}.png", stem=REPORT_FIGURES),
-        *expand("results/report/tables/{stem}.csv", stem=REPORT_TABLES),
+        "results/report/items",
     ]

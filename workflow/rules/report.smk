@@ -1,4 +1,7 @@
-# The self-contained HTML report; its figures and tables are also marked for `snakemake --report`.
+# The report: results/report/index.html (interactive, opens offline), and every figure (SVG) and
+# table (CSV) as results/report/items/PROBLEM/ITEM for `snakemake --report`, one category per
+# problem. Titles, captions and groups come from one list, parbench.study.items.
+from parbench.study import items as report_items
 
 
 rule html_report:
@@ -9,56 +12,13 @@ rule html_report:
         log="results/timings.jsonl",
     output:
         html="results/report/index.html",
-        wall_time=report(
-            "results/report/figures/wall_time.png",
-            caption="../report/wall_time.rst",
-            category="Scaling",
-        ),
-        speedup_efficiency=report(
-            "results/report/figures/speedup_efficiency.png",
-            caption="../report/speedup_efficiency.rst",
-            category="Scaling",
-        ),
-        overheads=report(
-            "results/report/figures/overheads.png",
-            caption="../report/overheads.rst",
-            category="Overheads",
-        ),
-        worker_busy=report(
-            "results/report/figures/worker_busy.png",
-            caption="../report/worker_busy.rst",
-            category="Overheads",
-        ),
-        gil=report(
-            "results/report/figures/gil.png",
-            caption="../report/gil.rst",
-            category="Threads and the GIL",
-        ),
-        serial_fraction=report(
-            "results/report/figures/serial_fraction.png",
-            caption="../report/serial_fraction.rst",
-            category="Scaling",
-        ),
-        fastest=report(
-            "results/report/tables/fastest.csv",
-            caption="../report/fastest.rst",
-            category="Summary",
-        ),
-        serial_fraction_table=report(
-            "results/report/tables/serial_fraction.csv",
-            caption="../report/serial_fraction_table.rst",
-            category="Scaling",
-        ),
-        crossover=report(
-            "results/report/tables/crossover.csv",
-            caption="../report/crossover.rst",
-            category="Overheads",
-        ),
-        points="results/report/tables/points.csv",
-        problems=report(
-            "results/report/tables/problems.csv",
-            caption="../report/problems.rst",
-            category="Summary",
+        figures_and_tables=report(
+            directory("results/report/items"),
+            patterns=["{problem}/{item}.svg", "{problem}/{item}.csv"],
+            caption="../report/item.rst",
+            category=report_items.category,
+            subcategory=report_items.subcategory,
+            labels=report_items.labels,
         ),
     log:
         "logs/report.log",
@@ -66,8 +26,9 @@ rule html_report:
         "../../envs/report.yaml"
     params:
         scaling=STUDY.config["scaling"],
+        captions=report_items.captions(),
     shell:
         "python -m parbench report --timings {input.timings} --worker-busy {input.worker_busy} "
         "--runs {input.runs} --log {input.log} --scaling {params.scaling} "
         "--title 'parbench study ({params.scaling} scaling)' --html {output.html} "
-        "--figures-dir results/report/figures --tables-dir results/report/tables > {log} 2>&1"
+        "--items-dir {output.figures_and_tables} > {log} 2>&1"

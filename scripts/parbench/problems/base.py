@@ -31,6 +31,9 @@ class Problem:
 
     name: str = ""
     summary: str = ""
+    # The class of problem the report names it by: "embarrassingly parallel", "tightly coupled",
+    # "data analytics".
+    problem_class: str = ""
     params: tuple[Param, ...] = ()
     kernels: tuple[str, ...] = ("python", "numpy", "numba")
     default_kernel = "numpy"

@@ -30,6 +30,7 @@ ROUNDED = ("sum", "mean", "std")
 class GroupBy(TaskFarmProblem):
     name = "groupby"
     summary = "per-key statistics, histogram and top keys over a partitioned Parquet dataset"
+    problem_class = "data analytics"
     params = (Param("dataset", str, None, "the dataset folder written by `parbench generate groupby`"),)
     dataset_params = (
         Param("rows", int, 1_000_000, "rows in all", minimum=1),

@@ -41,6 +41,7 @@ def balanced_dims(workers: int) -> tuple[int, int]:
 class Heat(Problem):
     name = "heat"
     summary = "2-D heat equation, explicit 5-point stencil (tightly coupled: halo exchange every step)"
+    problem_class = "tightly coupled"
     variants_package = "parbench.heat.variants"
     kernels = heat_kernels.KERNELS
     params = (

@@ -23,6 +23,7 @@ SLOW_ITERATIONS_PER_S = {"python": 2e6, "numpy": 2e7, "numba": 1e8}
 class Mandelbrot(TaskFarmProblem):
     name = "mandelbrot"
     summary = "escape-time counts of the Mandelbrot set (embarrassingly parallel, uneven work)"
+    problem_class = "embarrassingly parallel"
     params = (
         Param("width", int, 512, "pixels per row", minimum=1),
         Param("height", int, 512, "rows", minimum=1),

@@ -20,6 +20,7 @@ SLOW_SAMPLES_PER_S = {"python": 1e6, "numpy": 2.5e7, "numba": 2.5e7}
 class Pi(TaskFarmProblem):
     name = "pi"
     summary = "Monte Carlo estimate of pi (embarrassingly parallel reduction)"
+    problem_class = "embarrassingly parallel"
     params = (
         Param("samples", int, 10_000_000, "random points in the unit square", minimum=1),
         Param("chunk_size", int, 1_000_000, "points per task, each with its own seed", minimum=1),

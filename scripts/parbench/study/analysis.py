@@ -2,7 +2,10 @@
 imbalance and the fastest variant, computed from the collected tables (pandas only, so they are
 easy to test).
 
-A *case* is one problem at one size with one kernel: runs are only compared within a case.
+A *case* is one problem at one size with one kernel: runs are only compared within a case. A
+variant that brings its own engine instead of the problem's kernels (Spark's JVM group-by, kernel
+`jvm`) joins the case of the problem's default kernel, so it is compared with the others; its own
+kernel stays in the `kernel` column and labels its points.
 Wall time is the run's own `total` phase (the program's wall clock from start to result on disk),
 which leaves out the interpreter's and the launcher's start-up; the process wall time from
 Snakemake's benchmark is kept in the tables as `process_s`.
@@ -13,15 +16,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from parbench import registry
 from parbench.timing import PHASES
 
-CASE = ["problem", "size", "kernel"]
-POINT = [*CASE, "variant", "workers"]
+CASE = ["problem", "size", "case_kernel"]
+POINT = [*CASE, "kernel", "variant", "workers"]
+
+
+def case_kernel(problem: str, kernel: str) -> str:
+    """The kernel of the case a run is compared in: its own, or for an engine of its own (a kernel
+    that is not one of the problem's) the problem's default kernel."""
+    known = registry.PROBLEMS.get(problem)
+    if known is None or kernel in known.kernels:
+        return kernel
+    return known.default_kernel
 
 
 def with_case(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    frame["case"] = frame["problem"] + " " + frame["size"].astype(str) + " (" + frame["kernel"] + ")"
+    if frame.empty:
+        return frame.assign(case_kernel=[], case=[])
+    frame["case_kernel"] = [case_kernel(p, k) for p, k in zip(frame["problem"], frame["kernel"], strict=True)]
+    frame["case"] = frame["problem"] + " " + frame["size"].astype(str) + " (" + frame["case_kernel"] + ")"
     return frame
 
 
@@ -41,7 +57,7 @@ def baselines(runs: pd.DataFrame, seconds: str = "total_s") -> pd.DataFrame:
     ok = good_runs(runs)
     serial = ok[(ok["variant"] == "serial") & (ok["workers"] == 1)]
     by_case = serial.groupby(CASE, as_index=False)[seconds].median().rename(columns={seconds: "baseline_s"})
-    own = ok[ok["workers"] == 1].groupby([*CASE, "variant"], as_index=False)[seconds].median()
+    own = ok[ok["workers"] == 1].groupby([*CASE, "kernel", "variant"], as_index=False)[seconds].median()
     own = own.rename(columns={seconds: "own_baseline_s"})
     return by_case, own
 
@@ -55,7 +71,7 @@ def speedups(runs: pd.DataFrame, weak: bool = False, seconds: str = "total_s") -
     if ok.empty:
         return ok.assign(baseline_s=[], speedup=[], efficiency=[])
     by_case, own = baselines(runs, seconds)
-    ok = ok.merge(by_case, on=CASE, how="left").merge(own, on=[*CASE, "variant"], how="left")
+    ok = ok.merge(by_case, on=CASE, how="left").merge(own, on=[*CASE, "kernel", "variant"], how="left")
     ok["baseline_s"] = ok["baseline_s"].fillna(ok["own_baseline_s"])
     ratio = ok["baseline_s"] / ok[seconds]
     if weak:
@@ -162,3 +178,54 @@ def with_idle_workers(busy: pd.DataFrame) -> pd.DataFrame:
     if not idle:
         return busy.copy()
     return pd.concat([busy, pd.DataFrame(idle, columns=busy.columns)], ignore_index=True)
+
+
+def run_imbalance(worker_busy: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Per good run: the busiest worker's busy seconds, the mean over all its workers (the idle
+    ones at 0 s), and their ratio (1 is perfect balance). Columns: run, busy_max_s, busy_mean_s,
+    imbalance."""
+    busy = with_idle_workers(of_good_runs(worker_busy, runs))
+    stats = busy.groupby("run")["busy_s"].agg(busy_max_s="max", busy_mean_s="mean").reset_index()
+    stats["imbalance"] = stats["busy_max_s"] / stats["busy_mean_s"].replace(0, np.nan)
+    return stats
+
+
+def points(runs: pd.DataFrame, timings: pd.DataFrame, worker_busy: pd.DataFrame, weak: bool = False):
+    """One row per point (case, kernel, variant, workers) of the good runs: wall time (median, min,
+    max), speed-up and efficiency (median, min, max over repeats), the compute phase's speed-up,
+    the nodes, median seconds per phase (with `other`) and the median load imbalance."""
+    scaled = speedups(runs, weak)
+    if scaled.empty:
+        return scaled
+    compute = speedups(runs, weak, seconds="compute_s")[["run", "speedup"]]
+    scaled = scaled.merge(compute.rename(columns={"speedup": "compute_speedup"}), on="run", how="left")
+    scaled = scaled.merge(run_imbalance(worker_busy, runs), on="run", how="left")
+    if "nodes" not in scaled:  # tables from before runs across nodes
+        scaled["nodes"] = 1
+    key = ["case", *POINT]
+    table = scaled.groupby(key, dropna=False).agg(
+        median_s=("total_s", "median"),
+        min_s=("total_s", "min"),
+        max_s=("total_s", "max"),
+        repeats=("total_s", "count"),
+        baseline_s=("baseline_s", "first"),
+        speedup=("speedup", "median"),
+        speedup_min=("speedup", "min"),
+        speedup_max=("speedup", "max"),
+        efficiency=("efficiency", "median"),
+        efficiency_min=("efficiency", "min"),
+        efficiency_max=("efficiency", "max"),
+        compute_speedup=("compute_speedup", "median"),
+        imbalance=("imbalance", "median"),
+        nodes=("nodes", "max"),
+    )
+    table = table.reset_index()
+    if of_good_runs(timings, runs).empty:  # no phase timings: nothing to break down
+        return table
+    phases = overheads(timings, runs)
+    if not phases.empty:
+        names = [*PHASES, "other"]
+        table = table.merge(
+            phases[["case", "variant", "workers", *names]], on=["case", "variant", "workers"], how="left"
+        )
+    return table

@@ -4,7 +4,7 @@ commands serve a study's files by hand:
 
 parbench gate STATUS... --out FILE                        fail naming every mismatched run
 parbench collect STATUS... --timings CSV ...              tidy tables and the merged log
-parbench report --timings CSV ... --html FILE             figures, tables and the HTML report
+parbench report --timings CSV ... --html FILE             the HTML report (and --items-dir: its items)
 
 STATUS is a case's status file, results/verify/PROBLEM/SIZE/KERNEL.json.
 """
@@ -33,8 +33,9 @@ def add_commands(commands) -> dict:
     add_table_options(report)
     report.add_argument("--scaling", choices=("strong", "weak"), default="strong")
     report.add_argument("--html", required=True, type=Path)
-    report.add_argument("--figures-dir", required=True, type=Path)
-    report.add_argument("--tables-dir", required=True, type=Path)
+    report.add_argument(
+        "--items-dir", type=Path, help="each figure (SVG) and table (CSV) as a file, for snakemake --report"
+    )
     report.add_argument("--title", default="parbench study")
     return {
         "gate": gate_command,
@@ -77,8 +78,6 @@ def report_command(args) -> int:
     from parbench.study import report
 
     tables = {"timings": args.timings, "worker_busy": args.worker_busy, "runs": args.runs}
-    report.write(
-        tables, args.log, args.scaling == "weak", args.html, args.figures_dir, args.tables_dir, args.title
-    )
+    report.write(tables, args.log, args.scaling == "weak", args.html, args.items_dir, args.title)
     print(f"report: {args.html}")
     return 0

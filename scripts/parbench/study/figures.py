@@ -1,207 +1,446 @@
-"""The report's figures (seaborn on matplotlib's file-only Agg backend). Each function takes the
-analysed tables and returns a Figure; a figure without data says so in the image itself, so the
-report never silently drops a panel."""
+"""The report's figures, as Vega-Lite charts built with Altair: each function takes one problem's
+analysed points and returns a chart, or None when the problem has no data for it.
+
+Every figure follows the same rules, so that it stays readable from two workers on a laptop to
+hundreds on a cluster: one panel per case of the problem (size and kernel), at most three in a row
+(facets wrap), one legend per figure (click a variant to highlight it, shift-click for more),
+values on hover, one colour per variant in every figure, workers on a log-2 axis whose ticks name
+the nodes of multi-node points, and text of at least 12 px at the size the page shows it.
+"""
 
 from __future__ import annotations
 
-import matplotlib
+import altair as alt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # no display on compute nodes
+from parbench import registry
+from parbench.study import verdict
+from parbench.timing import PHASES
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from parbench.study import analysis  # noqa: E402
-from parbench.timing import PHASES  # noqa: E402
-
-sns.set_theme(style="whitegrid", context="paper")
-SPREAD = ("pi", 100)  # error bands: the full range over repeats
-THREAD_VARIANTS = ("threads", "futures-threads")
-
-
-def empty(message: str):
-    figure, ax = plt.subplots(figsize=(6, 1.6))
-    ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
-    return figure
-
-
-def grid(cases, rows=1, height=3.2, width=3.8):
-    """One column per case."""
-    cols = max(len(cases), 1)
-    figure, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
-    return figure, axes
+PAGE_WIDTH = 1040  # pixels a figure may use on the report's 1,200 px page (axes and legend included)
+LEGEND_WIDTH = 160
+PANEL_GAP = 24
+PANEL_HEIGHT = 230
+MAX_COLUMNS = 3
+FONT_PX = 12
+# One colour per variant in every figure (Tableau 10, serial in grey as the baseline).
+COLOURS = ["#7f7f7f", "#1f77b4", "#ff7f0e", "#17becf", "#bcbd22", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+PHASE_COLOURS = ["#8dd3c7", "#fdb462", "#80b1d3", "#fb8072", "#bebada", "#b3de69", "#d9d9d9"]
+CONFIG = {
+    "font": "DejaVu Sans, Verdana, sans-serif",
+    "axis": {"labelFontSize": FONT_PX, "titleFontSize": FONT_PX + 1, "titleFontWeight": "normal"},
+    "legend": {"labelFontSize": FONT_PX, "titleFontSize": FONT_PX + 1, "symbolSize": 80},
+    "header": {"labelFontSize": FONT_PX + 1, "titleFontSize": FONT_PX + 1},
+    "title": {"fontSize": FONT_PX + 2},
+    "text": {"fontSize": FONT_PX},
+    "view": {"stroke": "#ddd"},
+}
+TOOLTIP_FORMAT = ".3~g"
 
 
-def log2_workers(ax, workers):
-    ax.set_xscale("log", base=2)
-    ticks = sorted(set(int(w) for w in workers))
-    ax.set_xticks(ticks, [str(t) for t in ticks])
-    ax.minorticks_off()
+def variants() -> list[str]:
+    return list(registry.VARIANTS)
 
 
-def palette(variants):
-    return dict(
-        zip(sorted(variants), sns.color_palette("tab10", n_colors=max(len(variants), 1)), strict=False)
+def variant_colour(frame: pd.DataFrame, legend: bool | None = True) -> alt.Color:
+    """The variant's colour, fixed by its place in the registry so it is the same in every figure;
+    the legend lists the variants of `frame`."""
+    order = variants()
+    present = [v for v in order if v in set(frame["variant"])]
+    colours = [(COLOURS * 2)[order.index(v)] for v in present]
+    scale = alt.Scale(domain=present, range=colours)
+    return alt.Color("variant:N", scale=scale, legend=alt.Legend(title="variant") if legend else None)
+
+
+def layout(panels: int) -> tuple[int, int]:
+    """Columns and the width of each panel, so the figure fits the page at full size."""
+    columns = max(1, min(panels, MAX_COLUMNS))
+    width = (PAGE_WIDTH - LEGEND_WIDTH - PANEL_GAP * (columns - 1)) // columns
+    return columns, min(width, 560)
+
+
+def with_panel(frame: pd.DataFrame) -> pd.DataFrame:
+    """A `panel` column naming the case within its problem, and a `label` naming the variant
+    with its own kernel where it is not the case's (Spark's `jvm`)."""
+    frame = frame.copy()
+    frame["panel"] = "size " + frame["size"].astype(str) + ", kernel " + frame["case_kernel"]
+    own = frame["kernel"] != frame["case_kernel"]
+    frame["label"] = frame["variant"].where(~own, frame["variant"] + " (" + frame["kernel"] + ")")
+    return frame
+
+
+def workers_axis(points: pd.DataFrame, title: str = "workers") -> alt.X:
+    """Workers on a log-2 axis with a tick at every count measured; counts that span nodes are
+    labelled with their nodes on a second line."""
+    workers = sorted(int(w) for w in points["workers"].unique())
+    nodes = points.groupby("workers")["nodes"].max()
+    label = "datum.label"
+    for w in reversed(workers):
+        if nodes.get(w, 1) > 1:
+            label = f"datum.value == {w} ? ['{w}', '{int(nodes[w])} nodes'] : {label}"
+    axis = alt.Axis(values=workers, labelExpr=label, grid=True, labelOverlap=True)
+    low, high = workers[0], workers[-1]
+    scale = alt.Scale(
+        type="log", base=2, domain=[low / 1.15, high * 1.15] if low != high else [low / 2, high * 2]
+    )
+    return alt.X("workers:Q", scale=scale, axis=axis, title=title)
+
+
+def tooltip(*extra) -> list:
+    return [
+        alt.Tooltip("label:N", title="variant"),
+        alt.Tooltip("kernel:N"),
+        alt.Tooltip("workers:Q"),
+        alt.Tooltip("nodes:Q"),
+        *extra,
+        alt.Tooltip("median_s:Q", title="wall time (median, s)", format=TOOLTIP_FORMAT),
+        alt.Tooltip("repeats:Q"),
+    ]
+
+
+COMMON_FIELDS = ["panel", "layer", "label", "variant", "kernel", "workers", "nodes", "median_s", "repeats"]
+
+
+def slim(data: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
+    """Only the columns a chart uses, numbers to four significant figures: the page carries every
+    chart's data, so this keeps it small at hundreds of workers."""
+    data = data[[c for c in dict.fromkeys([*COMMON_FIELDS, *fields]) if c in data]].copy()
+    for column in data.columns:
+        if pd.api.types.is_float_dtype(data[column]):
+            values = data[column].to_numpy(dtype=float)
+            finite = np.isfinite(values) & (values != 0)
+            scale = np.ones_like(values)
+            scale[finite] = 10.0 ** (3 - np.floor(np.log10(np.abs(values[finite]))))
+            data[column] = np.where(finite, np.round(values * scale) / scale, values)
+    return data
+
+
+def faceted(layers: list, data: pd.DataFrame, panels: int, fields: list[str]):
+    """Layers over one data frame (only `fields` and the common ones kept), one panel per case,
+    wrapped at three in a row."""
+    columns, width = layout(panels)
+    chart = alt.layer(*layers, data=slim(data, fields)).properties(width=width, height=PANEL_HEIGHT)
+    chart = chart.facet(facet=alt.Facet("panel:N", title=None), columns=columns, spacing=PANEL_GAP)
+    return chart.configure(**CONFIG)
+
+
+def highlight():
+    """Click a variant in the legend to pick it out (shift-click for more; double-click resets)."""
+    return alt.selection_point(fields=["variant"], bind="legend", name="variant_pick")
+
+
+def measured_layers(frame, y: str, y_min: str | None, y_max: str | None, y_title: str, y_scale, tips, pick):
+    """Median line with points and the min-max band over repeats, coloured by variant."""
+    base = alt.Chart().transform_filter(alt.datum.layer == "measured")
+    x = workers_axis(frame)
+    opacity = alt.condition(pick, alt.value(1.0), alt.value(0.12))
+    y_enc = alt.Y(f"{y}:Q", title=y_title, scale=y_scale, axis=alt.Axis(format="~g", tickCount=6))
+    # The line first: the legend's symbols take their look from the first layer that has one.
+    line = base.mark_line(point=alt.OverlayMarkDef(size=50, filled=True), strokeWidth=2)
+    layers = [
+        line.encode(
+            x=x, y=y_enc, color=variant_colour(frame), detail="label:N", opacity=opacity, tooltip=tips
+        ).add_params(pick)
+    ]
+    if y_min and y_max:
+        layers.append(
+            base.mark_area().encode(
+                x=x,
+                y=alt.Y(f"{y_min}:Q", scale=y_scale, title=y_title),
+                y2=f"{y_max}:Q",
+                color=variant_colour(frame),
+                detail="label:N",
+                opacity=alt.condition(pick, alt.value(0.15), alt.value(0.02)),
+            )
+        )
+    # Spark's own kernel (jvm) named at its last point, so it is not taken for the case's kernel.
+    own = base.transform_filter("datum.label != datum.variant").transform_window(
+        rank="rank()", sort=[alt.SortField("workers", order="descending")], groupby=["panel", "label"]
+    )
+    layers.append(
+        own.transform_filter(alt.datum.rank == 1)
+        .mark_text(align="left", dx=6, dy=-6, fontSize=FONT_PX)
+        .encode(x=x, y=y_enc, text="kernel:N", color=variant_colour(frame), opacity=opacity)
+    )
+    return layers
+
+
+def reference_layer(frame, y: str, y_scale, dash=(6, 4), colour="black", what="ideal"):
+    """A dashed black line from the rows of layer `what` (ideal scaling)."""
+    return (
+        alt.Chart()
+        .transform_filter(alt.datum.layer == what)
+        .mark_line(strokeDash=list(dash), color=colour, strokeWidth=1.5)
+        .encode(x=workers_axis(frame), y=alt.Y(f"{y}:Q", scale=y_scale), detail="panel:N")
     )
 
 
-def wall_time(scaled: pd.DataFrame):
-    """Wall time against workers, one line per variant, log-log, full range over repeats."""
-    if scaled.empty:
-        return empty("no verified runs: nothing to plot")
-    cases = sorted(scaled["case"].unique())
-    figure, axes = grid(cases)
-    colours = palette(scaled["variant"].unique())
-    for ax, case in zip(axes[0], cases, strict=False):
-        data = scaled[scaled["case"] == case]
-        sns.lineplot(
-            data=data, x="workers", y="total_s", hue="variant", palette=colours, estimator="median",
-            errorbar=SPREAD, marker="o", ax=ax,
-        )  # fmt: skip
-        ax.set_yscale("log")
-        log2_workers(ax, data["workers"])
-        ax.set(title=case, xlabel="workers", ylabel="wall time (s)")
-        ax.legend(fontsize=7)
-    figure.tight_layout()
-    return figure
+def grid(frame: pd.DataFrame, points_per_panel: int = 24) -> pd.DataFrame:
+    """Worker counts spaced evenly on the log-2 axis from 1 to each panel's largest count."""
+    rows = []
+    for panel, group in frame.groupby("panel"):
+        top = float(group["workers"].max())
+        for w in np.unique(np.geomspace(1, max(top, 2), points_per_panel)):
+            rows.append({"panel": panel, "workers": float(w)})
+    return pd.DataFrame(rows)
 
 
-def speedup_efficiency(scaled: pd.DataFrame, weak: bool = False):
-    """Speed-up (top) and parallel efficiency (bottom) with the ideal line."""
-    if scaled.empty or scaled["speedup"].isna().all():
-        return empty("no speed-ups: no verified serial or single-worker baseline")
-    cases = sorted(scaled["case"].unique())
-    figure, axes = grid(cases, rows=2)
-    colours = palette(scaled["variant"].unique())
-    for col, case in enumerate(cases):
-        data = scaled[scaled["case"] == case]
-        workers = np.array(sorted(data["workers"].unique()), dtype=float)
-        for row, (measure, ideal, label) in enumerate(
-            (
-                ("speedup", workers, "scaled speed-up" if weak else "speed-up"),
-                ("efficiency", workers * 0 + 1, "efficiency"),
-            )
-        ):
-            ax = axes[row][col]
-            ax.plot(workers, ideal, linestyle="--", color="black", linewidth=1, label="ideal")
-            sns.lineplot(
-                data=data, x="workers", y=measure, hue="variant", palette=colours, estimator="median",
-                errorbar=SPREAD, marker="o", ax=ax,
-            )  # fmt: skip
-            log2_workers(ax, data["workers"])
-            ax.set(title=case if row == 0 else "", xlabel="workers", ylabel=label)
-            ax.legend(fontsize=7)
-    figure.tight_layout()
-    return figure
+def ideal_rows(frame: pd.DataFrame, column: str, value) -> pd.DataFrame:
+    """The ideal line's rows: `value(workers, panel rows)` over each panel's worker grid."""
+    lines = grid(frame)
+    panels = {panel: rows for panel, rows in frame.groupby("panel")}
+    lines[column] = [value(w, panels[p]) for p, w in zip(lines["panel"], lines["workers"], strict=True)]
+    return lines.assign(layer="ideal")
 
 
-def overhead_breakdown(phases: pd.DataFrame):
-    """Per phase, for every variant at the largest worker count of each case: median seconds
-    (top row) and the share of the wall time (bottom row), so that a slow start-up such as
-    Spark's JVM does not hide the other variants' overheads."""
-    if phases.empty:
-        return empty("no verified runs: no phases to break down")
-    cases = sorted(phases["case"].unique())
-    figure, axes = grid(cases, rows=2, height=3.6)
-    order = [*PHASES, "other"]
-    colours = [
-        dict(zip(order, sns.color_palette("Set2", n_colors=len(order)), strict=False))[p] for p in order
-    ]
-    for column, case in enumerate(cases):
-        data = phases[phases["case"] == case]
-        workers = int(data["workers"].max())
-        seconds = data[data["workers"] == workers].set_index("variant")[order]
-        shares = seconds.div(seconds.sum(axis=1).replace(0, np.nan), axis=0)
-        for row, (table, label) in enumerate(((seconds, "seconds (median)"), (shares, "share of wall time"))):
-            ax = axes[row][column]
-            table.plot.bar(stacked=True, ax=ax, color=colours, width=0.75, legend=row == 0)
-            ax.set(title=f"{case}, {workers} workers" if row == 0 else "", ylabel=label, xlabel="")
-            ax.tick_params(axis="x", labelrotation=45)
-            if row == 0:
-                ax.legend(fontsize=7)
-    figure.tight_layout()
-    return figure
-
-
-def worker_busy(busy: pd.DataFrame):
-    """Busy seconds of each worker (first repeat, largest worker count): uneven bars are load imbalance."""
-    if busy.empty:
-        return empty("no per-worker busy times recorded")
-    cases = sorted(busy["case"].unique())
-    figure, axes = grid(cases, height=3.6)
-    for ax, case in zip(axes[0], cases, strict=False):
-        data = busy[(busy["case"] == case)]
-        data = data[(data["workers"] == data["workers"].max()) & (data["repeat"] == data["repeat"].min())]
-        sns.barplot(data=data, x="variant", y="busy_s", hue="worker_index", ax=ax, palette="crest")
-        ax.set(title=f"{case}, {int(data['workers'].max())} workers", ylabel="busy (s)", xlabel="")
-        ax.tick_params(axis="x", labelrotation=45)
-        ax.legend(title="worker", fontsize=7)
-    figure.tight_layout()
-    return figure
-
-
-def gil(scaled: pd.DataFrame):
-    """Thread variants with the pure-Python kernel (holds the GIL) against the numba kernel (releases it)."""
-    data = scaled[
-        scaled["variant"].isin(THREAD_VARIANTS) & scaled["kernel"].isin(["python", "numba", "numpy"])
-    ]
-    pairs = data.groupby(["problem", "size"])["kernel"].agg(lambda k: {"python", "numba"} <= set(k))
-    problems = [key for key, both in pairs.items() if both]
-    if not problems:
-        return empty("the GIL panel needs thread-variant runs with both the python and the numba kernel")
-    figure, axes = grid(problems, height=3.4)
-    for ax, (problem, size) in zip(axes[0], problems, strict=False):
-        sub = data[(data["problem"] == problem) & (data["size"] == size)]
-        workers = np.array(sorted(sub["workers"].unique()), dtype=float)
-        ax.plot(workers, workers, linestyle="--", color="black", linewidth=1, label="ideal")
-        sns.lineplot(
-            data=sub, x="workers", y="speedup", hue="kernel", style="variant", estimator="median",
-            errorbar=SPREAD, marker="o", ax=ax,
-        )  # fmt: skip
-        log2_workers(ax, sub["workers"])
-        ax.set(
-            title=f"{problem} {size}: threads and the GIL",
-            xlabel="threads",
-            ylabel="compute-phase speed-up vs serial",
+def speedup(points: pd.DataFrame, fits: pd.DataFrame, weak: bool = False):
+    """Speed-up against workers (log-log) with the ideal line and each variant's fitted Amdahl
+    curve (Gustafson's for weak scaling) drawn over the measured medians."""
+    frame = with_panel(points[points["speedup"].notna()])
+    if frame.empty:
+        return None
+    curves = []
+    for _, fit in fits.iterrows():
+        mine = frame[(frame["case"] == fit["case"]) & (frame["variant"] == fit["variant"])]
+        if mine.empty:
+            continue
+        f = float(fit["fitted_serial_fraction"])
+        p = np.geomspace(1, float(mine["workers"].max()), 24)
+        s = p - f * (p - 1) if weak else 1 / (f + (1 - f) / p)
+        curves.append(
+            pd.DataFrame(
+                {"workers": p, "speedup": s, "panel": mine["panel"].iloc[0], "variant": fit["variant"]}
+            ).assign(label=mine["label"].iloc[0], serial_fraction=f)
         )
-        ax.legend(fontsize=7)
-    figure.tight_layout()
-    return figure
-
-
-def serial_fraction(fractions: pd.DataFrame, weak: bool = False):
-    """The fitted serial fraction per variant (lower is better; 0 is perfectly parallel)."""
-    if fractions.empty:
-        return empty("no runs with more than one worker: no serial fraction to fit")
-    cases = sorted(fractions["case"].unique())
-    figure, axes = grid(cases, height=3.4)
-    for ax, case in zip(axes[0], cases, strict=False):
-        data = fractions[fractions["case"] == case].sort_values("fitted_serial_fraction")
-        sns.barplot(data=data, x="variant", y="fitted_serial_fraction", ax=ax, color="tab:blue")
-        ax.axhline(0, color="black", linewidth=0.8)
-        ax.set(
-            title=case,
-            xlabel="",
-            ylabel="Gustafson serial fraction" if weak else "Amdahl serial fraction (fit)",
+    data = pd.concat(
+        [
+            frame.assign(layer="measured"),
+            ideal_rows(frame, "speedup", lambda w, _: w),
+            *[c.assign(layer="fit") for c in curves],
+        ],
+        ignore_index=True,
+    )
+    data = data[data["speedup"] > 0]
+    scale = alt.Scale(type="log", base=2)
+    pick = highlight()
+    title = "scaled speed-up (p T1 / Tp)" if weak else "speed-up (T serial / T)"
+    tips = tooltip(
+        alt.Tooltip("speedup:Q", title="speed-up (median)", format=TOOLTIP_FORMAT),
+        alt.Tooltip("efficiency:Q", title="efficiency", format=".0%"),
+    )
+    fit_layer = (
+        alt.Chart()
+        .transform_filter(alt.datum.layer == "fit")
+        .mark_line(strokeDash=[2, 3], strokeWidth=1.5)
+        .encode(
+            x=workers_axis(frame),
+            y=alt.Y("speedup:Q", scale=scale),
+            color=variant_colour(frame),
+            detail="label:N",
+            opacity=alt.condition(pick, alt.value(0.9), alt.value(0.08)),
+            tooltip=[
+                alt.Tooltip("label:N", title="variant"),
+                alt.Tooltip("serial_fraction:Q", title="fitted serial fraction", format=".3~g"),
+            ],
         )
-        ax.tick_params(axis="x", labelrotation=45)
-    figure.tight_layout()
-    return figure
+    )
+    line, *band_and_labels = measured_layers(
+        frame, "speedup", "speedup_min", "speedup_max", title, scale, tips, pick
+    )
+    layers = [line, reference_layer(frame, "speedup", scale), fit_layer, *band_and_labels]
+    return faceted(
+        layers,
+        data,
+        frame["panel"].nunique(),
+        ["speedup", "speedup_min", "speedup_max", "efficiency", "serial_fraction"],
+    )
 
 
-def build_all(tables: dict, weak: bool = False) -> dict:
-    """Every figure of the report, by file stem, in the report's order."""
-    runs, timings, busy = tables["runs"], tables["timings"], tables["worker_busy"]
-    scaled = analysis.speedups(runs, weak)
-    return {
-        "wall_time": wall_time(scaled),
-        "speedup_efficiency": speedup_efficiency(scaled, weak),
-        "overheads": overhead_breakdown(analysis.overheads(timings, runs)),
-        "worker_busy": worker_busy(analysis.imbalance(busy, runs)),
-        # The GIL shows in the compute phase; wall time at small sizes is mostly numba's start-up.
-        "gil": gil(analysis.speedups(runs, weak, seconds="compute_s")),
-        "serial_fraction": serial_fraction(analysis.serial_fractions(scaled, weak), weak),
-    }
+def efficiency(points: pd.DataFrame, weak: bool = False):
+    """Parallel efficiency against workers with the ideal line at 1."""
+    frame = with_panel(points[points["efficiency"].notna()])
+    if frame.empty:
+        return None
+    data = pd.concat(
+        [frame.assign(layer="measured"), ideal_rows(frame, "efficiency", lambda w, _: 1.0)], ignore_index=True
+    )
+    top = max(1.1, float(frame["efficiency_max"].max()) * 1.05)
+    scale = alt.Scale(domain=[0, top], nice=False)
+    pick = highlight()
+    title = "efficiency (T1 / Tp)" if weak else "efficiency (speed-up / workers)"
+    tips = tooltip(alt.Tooltip("efficiency:Q", title="efficiency (median)", format=".0%"))
+    layers = [
+        reference_layer(frame, "efficiency", scale),
+        *measured_layers(frame, "efficiency", "efficiency_min", "efficiency_max", title, scale, tips, pick),
+    ]
+    return faceted(layers, data, frame["panel"].nunique(), ["efficiency", "efficiency_min", "efficiency_max"])
+
+
+def wall_time(points: pd.DataFrame, weak: bool = False):
+    """Wall time against workers (log-log), band the range over repeats; dashed: ideal, the
+    serial time divided by the workers (strong scaling) or the serial time itself (weak scaling:
+    a flat line)."""
+    frame = with_panel(points)
+    if frame.empty:
+        return None
+    measured = frame.assign(layer="measured")
+
+    def ideal(w, rows):
+        base = rows["baseline_s"].dropna()
+        return float(base.iloc[0]) if weak else float(base.iloc[0]) / w if len(base) else np.nan
+
+    lines = ideal_rows(frame, "median_s", ideal).dropna(subset=["median_s"])
+    data = pd.concat([measured, lines], ignore_index=True)
+    scale = alt.Scale(type="log")
+    pick = highlight()
+    tips = tooltip(
+        alt.Tooltip("min_s:Q", title="fastest (s)", format=TOOLTIP_FORMAT),
+        alt.Tooltip("max_s:Q", title="slowest (s)", format=TOOLTIP_FORMAT),
+    )
+    layers = [
+        reference_layer(frame, "median_s", scale),
+        *measured_layers(frame, "median_s", "min_s", "max_s", "wall time (s)", scale, tips, pick),
+    ]
+    return faceted(layers, data, frame["panel"].nunique(), ["min_s", "max_s"])
+
+
+def phases(points: pd.DataFrame):
+    """Where the time goes: median seconds per phase of every variant, at the worker count chosen
+    in the menu above the figure (the largest by default)."""
+    names = [*PHASES, "other"]
+    frame = with_panel(points)
+    if frame.empty or not set(names) <= set(frame.columns):
+        return None
+    long = frame.melt(
+        id_vars=["panel", "label", "variant", "kernel", "workers", "nodes", "median_s"],
+        value_vars=names,
+        var_name="phase",
+        value_name="seconds",
+    )
+    long["share"] = long["seconds"] / long["median_s"]
+    long["phase_order"] = long["phase"].map({p: i for i, p in enumerate(names)})
+    long = slim(long, ["phase", "seconds", "share", "phase_order"])
+    workers = sorted(int(w) for w in frame["workers"].unique())
+    chosen = alt.param(
+        name="workers_shown",
+        value=workers[-1],
+        bind=alt.binding_select(options=workers, name="workers shown: "),
+    )
+    order = [v for v in variants() if v in set(frame["variant"])]
+    labels = sorted(frame["label"].unique(), key=lambda label: (order.index(label.split(" ")[0]), label))
+    columns, width = layout(frame["panel"].nunique())
+    bars = (
+        alt.Chart(long)
+        .transform_filter(alt.datum.workers == chosen)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort=labels, title=None),
+            x=alt.X("sum(seconds):Q", title="seconds (median per phase)"),
+            color=alt.Color(
+                "phase:N",
+                scale=alt.Scale(domain=names, range=PHASE_COLOURS),
+                legend=alt.Legend(title="phase"),
+            ),
+            order=alt.Order("phase_order:Q"),
+            tooltip=[
+                alt.Tooltip("label:N", title="variant"),
+                alt.Tooltip("workers:Q"),
+                alt.Tooltip("nodes:Q"),
+                alt.Tooltip("phase:N"),
+                alt.Tooltip("seconds:Q", format=TOOLTIP_FORMAT),
+                alt.Tooltip("share:Q", title="share of wall time", format=".0%"),
+                alt.Tooltip("median_s:Q", title="wall time (median, s)", format=TOOLTIP_FORMAT),
+            ],
+        )
+        .properties(width=width, height=max(120, 24 * len(labels)))
+        .add_params(chosen)
+    )
+    chart = bars.facet(facet=alt.Facet("panel:N", title=None), columns=columns, spacing=PANEL_GAP)
+    return chart.resolve_scale(x="independent").configure(**CONFIG)
+
+
+def imbalance(points: pd.DataFrame):
+    """Load imbalance against workers: the busiest worker's compute time over the mean (1 is
+    perfect balance); static splits of uneven work rise above it."""
+    frame = with_panel(points[points["imbalance"].notna() & (points["workers"] > 1)])
+    if frame.empty:
+        return None
+    data = pd.concat(
+        [frame.assign(layer="measured"), ideal_rows(frame, "imbalance", lambda w, _: 1.0)], ignore_index=True
+    )
+    scale = alt.Scale(zero=False)
+    pick = highlight()
+    tips = tooltip(alt.Tooltip("imbalance:Q", title="busiest / mean", format=".3~g"))
+    layers = [
+        reference_layer(frame, "imbalance", scale),
+        *measured_layers(frame, "imbalance", None, None, "busiest worker / mean", scale, tips, pick),
+    ]
+    return faceted(layers, data, frame["panel"].nunique(), ["imbalance"])
+
+
+def serial_fraction(points: pd.DataFrame, weak: bool = False):
+    """The serial fraction each point implies: Karp-Flatt's e = (1/S - 1/p) / (1 - 1/p) for strong
+    scaling, Gustafson's (p - S) / (p - 1) for weak. Flat: a fixed serial part (Amdahl); rising:
+    overheads that grow with the workers."""
+    frame = with_panel(points[(points["workers"] > 1) & points["speedup"].notna()])
+    if frame.empty:
+        return None
+    p, s = frame["workers"].astype(float), frame["speedup"]
+    frame["serial_fraction"] = (p - s) / (p - 1) if weak else (1 / s - 1 / p) / (1 - 1 / p)
+    data = frame.assign(layer="measured")
+    scale = alt.Scale(zero=True)
+    pick = highlight()
+    title = "Gustafson serial fraction" if weak else "Karp-Flatt serial fraction"
+    tips = tooltip(alt.Tooltip("serial_fraction:Q", title=title, format=".3~g"))
+    layers = measured_layers(frame, "serial_fraction", None, None, title, scale, tips, pick)
+    return faceted(layers, data, frame["panel"].nunique(), ["serial_fraction"])
+
+
+def gil_cases(points: pd.DataFrame) -> pd.DataFrame:
+    """Thread-variant points of the sizes measured with a kernel that holds the GIL (python) and
+    one that releases it."""
+    threads = points[points["variant"].isin(verdict.THREAD_VARIANTS)]
+    kernels = threads.groupby("size")["kernel"].agg(set)
+    sizes = [s for s, k in kernels.items() if "python" in k and k & set(verdict.GIL_FREE_KERNELS)]
+    return threads[threads["size"].isin(sizes)]
+
+
+def gil(points: pd.DataFrame):
+    """Threads and the GIL: the compute phase's speed-up of the thread variants with each kernel
+    (solid: a kernel that releases the GIL; the pure-Python one holds it and cannot speed up)."""
+    frame = gil_cases(points)
+    frame = frame[frame["compute_speedup"].notna()]
+    if frame.empty:
+        return None
+    frame = with_panel(frame)
+    frame["panel"] = "size " + frame["size"].astype(str)
+    frame["label"] = frame["variant"] + ", " + frame["kernel"]
+    data = pd.concat(
+        [frame.assign(layer="measured"), ideal_rows(frame, "compute_speedup", lambda w, _: w)],
+        ignore_index=True,
+    )
+    scale = alt.Scale(type="log", base=2)
+    pick = highlight()
+    x = workers_axis(frame, "threads")
+    lines = (
+        alt.Chart()
+        .transform_filter(alt.datum.layer == "measured")
+        .mark_line(point=alt.OverlayMarkDef(size=50, filled=True), strokeWidth=2)
+        .encode(
+            x=x,
+            y=alt.Y("compute_speedup:Q", scale=scale, title="compute-phase speed-up vs serial"),
+            color=variant_colour(frame),
+            strokeDash=alt.StrokeDash("kernel:N", legend=alt.Legend(title="kernel")),
+            detail="label:N",
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+            tooltip=[
+                alt.Tooltip("label:N", title="variant, kernel"),
+                alt.Tooltip("workers:Q", title="threads"),
+                alt.Tooltip("compute_speedup:Q", title="compute speed-up", format=TOOLTIP_FORMAT),
+            ],
+        )
+        .add_params(pick)
+    )
+    layers = [reference_layer(frame, "compute_speedup", scale), lines]
+    return faceted(layers, data, frame["panel"].nunique(), ["compute_speedup"])

@@ -1,0 +1,151 @@
+"""A synthetic study: the collected tables (runs, timings, worker busy times, the merged log) of
+a study that was never run, from a simple cost model of each variant. It lets the report be built
+and looked at for studies larger than this machine can run (hundreds of workers across nodes):
+benchmarks/report.py times the report on one, and the report's tests check its readability there.
+
+The numbers are made up but shaped like real ones: start-up that grows with the workers, work
+split over the workers with some imbalance, communication that grows with log2 of the workers,
+threads that do not speed up a kernel holding the GIL, and a few per cent of noise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from parbench import registry
+from parbench.study.collect import LABELS, RUN_COLUMNS
+from parbench.study.plan import Run
+from parbench.timing import PHASES
+
+WORK_S = {"mandelbrot": 40.0, "pi": 20.0, "heat": 60.0, "groupby": 30.0}  # serial seconds, numpy-like kernel
+KERNEL_SPEED = {"python": 0.1, "numpy": 1.0, "numba": 2.5, "pandas": 1.0, "arrow": 1.3, "jvm": 1.4}
+GIL_KERNELS = {"python": 1.0, "numpy": 0.3, "pandas": 0.5, "arrow": 0.2}  # share of compute holding the GIL
+# Per variant: start-up (fixed, per worker), distribution per worker, communication per log2(workers),
+# teardown, and how unevenly the work ends up spread (busiest worker over the mean).
+MODEL = {
+    "serial": (0.01, 0.0, 0.0, 0.0, 0.0, 1.0),
+    "threads": (0.005, 0.0005, 0.001, 0.01, 0.0, 1.02),
+    "processes": (0.05, 0.01, 0.004, 0.03, 0.02, 1.02),
+    "futures-threads": (0.005, 0.0005, 0.002, 0.01, 0.0, 1.03),
+    "futures-processes": (0.06, 0.012, 0.006, 0.04, 0.02, 1.03),
+    "mpi": (0.15, 0.002, 0.0005, 0.02, 0.01, 1.15),
+    "dask": (1.5, 0.02, 0.01, 0.15, 0.3, 1.05),
+    "spark": (6.0, 0.05, 0.02, 0.3, 1.0, 1.08),
+}
+COUPLED = {"heat": 3.0, "groupby": 1.5}  # problems that exchange data: more communication
+
+
+def kernels_of(problem: str, count: int) -> list[str]:
+    """The problem's default kernel and the next ones of its list, `count` in all."""
+    if problem not in registry.PROBLEMS:
+        return ["numpy"]
+    known = registry.PROBLEMS[problem]
+    return [known.default_kernel, *(k for k in known.kernels if k != known.default_kernel)][:count]
+
+
+def phases_of(run: Run, rng: np.random.Generator) -> tuple[dict, np.ndarray]:
+    """Seconds per phase and busy seconds per worker of one run."""
+    startup, per_worker, distribute, communicate, teardown, uneven = MODEL.get(
+        run.variant, MODEL["processes"]
+    )
+    p = run.workers
+    work = WORK_S.get(run.problem, 30.0) * run.scale / KERNEL_SPEED.get(run.kernel, 1.0)
+    compute = work / p
+    if run.variant in ("threads", "futures-threads"):  # the GIL: its share of the work runs one at a time
+        held = GIL_KERNELS.get(run.kernel, 0.0)
+        compute = work * held + work * (1 - held) / p
+    spread = 1.0 + (uneven - 1.0) * (1.0 + 0.5 * math.log2(p)) if p > 1 else 1.0
+    busy = compute * rng.uniform(2 - spread, spread, size=p)
+    busy *= compute / busy.mean()
+    noise = rng.lognormal(0.0, 0.03, size=6)
+    seconds = {
+        "startup": (startup + per_worker * p) * noise[0],
+        "distribute": distribute * p * noise[1],
+        "compute": float(busy.max()) * noise[2],
+        "communicate": communicate * math.log2(p + 1) * COUPLED.get(run.problem, 1.0) * 10 * noise[3],
+        "write": 0.02 * noise[4],
+        "teardown": teardown * noise[5],
+    }
+    seconds["total"] = sum(seconds.values()) * 1.01  # a little outside the named phases
+    return seconds, busy
+
+
+def study(
+    problems=("mandelbrot", "pi", "heat", "groupby"),
+    variants=tuple(registry.VARIANTS),
+    kernels: int = 2,
+    workers=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+    repeats: int = 3,
+    workers_per_node: int = 32,
+    weak: bool = False,
+    seed: int = 0,
+) -> dict:
+    """The tables `parbench collect` writes, for `kernels` kernels of each problem (Spark's own
+    engine for the group-by), every variant and worker count, `repeats` repeats."""
+    rng = np.random.default_rng(seed)
+    runs, timings, busy_rows, log = [], [], [], []
+    for problem in problems:
+        known = registry.PROBLEMS.get(problem)
+        for variant in variants:
+            chosen = kernels_of(problem, kernels)
+            if known is not None and set(known.kernels_for(variant)) != set(known.kernels):
+                chosen = list(known.kernels_for(variant))  # brings its own engine (Spark's JVM)
+            for kernel in chosen:
+                for p in [1] if variant == "serial" else workers:
+                    across = (
+                        registry.VARIANTS[variant].across_nodes if variant in registry.VARIANTS else False
+                    )
+                    nodes = math.ceil(p / workers_per_node) if across else 1
+                    for repeat in range(1, repeats + 1):
+                        scale = p if weak else 1
+                        run = Run(problem, "large", kernel, variant, p, repeat, scale, nodes)
+                        seconds, busy = phases_of(run, rng)
+                        labels = {key: getattr(run, key) for key in LABELS}
+                        common = {"run": run.id, **labels, "status": "ok", "hosts": f"node{nodes}"}
+                        common |= {"git_commit": "synthetic", "start_utc": "2026-01-01T00:00:00"}
+                        params = {"param.rows": 1_000_000 * scale} if problem == "groupby" else {}
+                        for phase in (*PHASES, "total"):
+                            timings.append({**common, "phase": phase, "seconds": seconds[phase], **params})
+                        busy_rows.append((run.id, busy))
+                        runs.append(
+                            {
+                                **common,
+                                "total_s": seconds["total"],
+                                "compute_s": seconds["compute"],
+                                "process_s": seconds["total"] + 0.3,
+                                "max_rss_mb": 100.0,
+                                "message": "",
+                                "result": f"results/runs/{run.id}.h5",
+                                "log": f"logs/runs/{run.id}.log",
+                            }
+                        )
+                        log.append(
+                            {
+                                "run": run.id,
+                                "variant": variant,
+                                "machine": {"cpus": workers_per_node, "model": "synthetic"},
+                                "versions": {"python": "3.11"},
+                                "start_utc": "2026-01-01T00:00:00",
+                                "end_utc": "2026-01-01T01:00:00",
+                            }
+                        )
+    runs = pd.DataFrame(runs, columns=RUN_COLUMNS)
+    return {
+        "runs": runs,
+        "timings": pd.DataFrame(timings),
+        "worker_busy": busy_table(runs, busy_rows),
+        "log": log,
+    }
+
+
+def busy_table(runs: pd.DataFrame, busy_rows: list[tuple[str, np.ndarray]]) -> pd.DataFrame:
+    """The worker busy table (collect's columns) from each run's busy seconds, built in one go."""
+    counts = [len(busy) for _, busy in busy_rows]
+    labels = runs.set_index("run").loc[[run for run, _ in busy_rows], LABELS].reset_index()
+    table = labels.loc[labels.index.repeat(counts)].reset_index(drop=True)
+    table["worker"] = [f"w{i}" for n in counts for i in range(n)]
+    table["busy_s"] = np.concatenate([busy for _, busy in busy_rows])
+    return table[["run", *LABELS, "worker", "busy_s"]]

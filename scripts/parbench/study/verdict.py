@@ -1,0 +1,228 @@
+"""The report's answer, from the measurements: per problem and worker count, the fastest variant
+with its speed-up and efficiency, and for every other variant the main reason it loses, read off
+the measured phases against the fastest one's.
+
+A variant's time behind the fastest splits into what each reason costs it more:
+
+- start-up: the startup and teardown phases (pools, clusters, JVMs, interpreters);
+- distribution: handing out the work (the distribute phase);
+- communication: gathering results and exchanging data (the communicate phase);
+- load imbalance: the share of the compute phase the busiest worker spent beyond the mean
+  (compute x (1 - mean / max busy));
+- the GIL: the rest of the compute phase, for thread variants with a kernel that holds the GIL;
+  for the others `slower compute` (cores shared, memory bandwidth, a slower engine);
+- other: writing the result and wall time outside the named phases.
+
+The main reason is the one that costs the most seconds. Sentences are built from these numbers
+only, so they say what this study measured.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from parbench import registry
+
+THREAD_VARIANTS = ("threads", "futures-threads")
+GIL_FREE_KERNELS = ("numba",)  # compiled with nogil=True: threads compute truly in parallel
+MEASURED = ("start-up", "distribution", "communication", "load imbalance", "compute", "other")
+REASONS = (
+    "start-up",
+    "distribution",
+    "communication",
+    "load imbalance",
+    "the GIL",
+    "slower compute",
+    "other",
+)
+LOSS_COLUMNS = [
+    "case",
+    "problem",
+    "workers",
+    "variant",
+    "kernel",
+    "median_s",
+    "fastest",
+    "behind_s",
+    "reason",
+    "reason_s",
+]
+
+
+def reason_seconds(point: pd.Series) -> dict[str, float]:
+    """Seconds of one point (a row of analysis.points) per reason."""
+    compute = float(point.get("compute", 0.0) or 0.0)
+    imbalance = point.get("imbalance")
+    uneven = compute * (1 - 1 / imbalance) if pd.notna(imbalance) and imbalance > 1 else 0.0
+    seconds = dict.fromkeys(MEASURED, 0.0)
+    seconds["start-up"] = float(point.get("startup", 0.0)) + float(point.get("teardown", 0.0))
+    seconds["distribution"] = float(point.get("distribute", 0.0))
+    seconds["communication"] = float(point.get("communicate", 0.0))
+    seconds["load imbalance"] = uneven
+    seconds["compute"] = compute - uneven
+    seconds["other"] = float(point.get("write", 0.0)) + float(point.get("other", 0.0))
+    return {k: (0.0 if pd.isna(v) else v) for k, v in seconds.items()}
+
+
+def compute_reason(point: pd.Series) -> str:
+    """What a thread variant's extra compute is: the GIL, unless its kernel releases it."""
+    holds_gil = point["variant"] in THREAD_VARIANTS and point["kernel"] not in GIL_FREE_KERNELS
+    return "the GIL" if holds_gil else "slower compute"
+
+
+def label(point: pd.Series) -> str:
+    """A variant's name, with its kernel where it is not the case's (Spark's `jvm`)."""
+    if point["kernel"] != point["case_kernel"]:
+        return f"{point['variant']} ({point['kernel']})"
+    return str(point["variant"])
+
+
+def ranked(points: pd.DataFrame):
+    """(case, workers, points at that count sorted fastest first) for every case and worker count."""
+    for (case, workers), group in points.groupby(["case", "workers"], sort=True):
+        yield case, int(workers), group.sort_values(["median_s", "variant"])
+
+
+def losses(points: pd.DataFrame) -> pd.DataFrame:
+    """Per case, worker count and variant that is not the fastest: how far behind it is and the
+    reason that costs it the most seconds against the fastest."""
+    rows = []
+    for case, workers, group in ranked(points):
+        best = group.iloc[0]
+        best_seconds = reason_seconds(best)
+        for _, point in group.iloc[1:].iterrows():
+            extra = {r: s - best_seconds[r] for r, s in reason_seconds(point).items()}
+            measured = max(extra, key=extra.get)
+            reason = compute_reason(point) if measured == "compute" else measured
+            rows.append(
+                {
+                    "case": case,
+                    "problem": point["problem"],
+                    "workers": workers,
+                    "variant": point["variant"],
+                    "kernel": point["kernel"],
+                    "median_s": point["median_s"],
+                    "fastest": label(best),
+                    "behind_s": point["median_s"] - best["median_s"],
+                    "reason": reason,
+                    "reason_s": extra[measured],
+                }
+            )
+    return pd.DataFrame(rows, columns=LOSS_COLUMNS)
+
+
+def fastest(points: pd.DataFrame) -> pd.DataFrame:
+    """Per case and worker count: the fastest variant, its wall time, speed-up and efficiency, the
+    runner-up and how many variants were compared."""
+    rows = []
+    for case, workers, group in ranked(points):
+        best = group.iloc[0]
+        row = {
+            "case": case,
+            "problem": best["problem"],
+            "workers": workers,
+            "nodes": int(best["nodes"]),
+            "fastest": label(best),
+            "median_s": best["median_s"],
+            "speedup": best["speedup"],
+            "efficiency": best["efficiency"],
+            "runner_up": label(group.iloc[1]) if len(group) > 1 else "",
+            "runner_up_s": group.iloc[1]["median_s"] if len(group) > 1 else float("nan"),
+            "variants_compared": len(group),
+        }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def seconds(value: float) -> str:
+    """Seconds to two significant figures, without exponents."""
+    return f"{value:.2g} s" if abs(value) < 10 else f"{value:.0f} s"
+
+
+def workers_text(first: int, last: int) -> str:
+    if first == last:
+        return f"{first} worker" + ("s" if first != 1 else "")
+    return f"{first}-{last} workers"
+
+
+def ratio_range(values: list[float], fmt) -> str:
+    return (
+        fmt(values[0])
+        if len(values) == 1 or fmt(values[0]) == fmt(values[-1])
+        else f"{fmt(values[0])} to {fmt(values[-1])}"
+    )
+
+
+def winners_sentence(table: pd.DataFrame, weak: bool) -> str:
+    """Consecutive worker counts with the same fastest variant, in one sentence."""
+    runs_of_same, parts = [], []
+    for _, row in table.sort_values("workers").iterrows():
+        if runs_of_same and runs_of_same[-1][0]["fastest"] == row["fastest"]:
+            runs_of_same[-1].append(row)
+        else:
+            runs_of_same.append([row])
+    name = "scaled speed-up" if weak else "speed-up"
+    for group in runs_of_same:
+        speedups = [r["speedup"] for r in group]
+        efficiencies = [r["efficiency"] for r in group]
+        nodes = sorted({r["nodes"] for r in group})
+        text = f"with {workers_text(group[0]['workers'], group[-1]['workers'])}"
+        if nodes[-1] > 1:
+            span = str(nodes[0]) if len(nodes) == 1 else f"{nodes[0]}-{nodes[-1]}"
+            text += f" ({span} nodes)"
+        text += f", {group[0]['fastest']} is fastest"
+        if pd.notna(speedups[0]):
+            text += (
+                f" ({name} {ratio_range(speedups, lambda s: f'{s:.3g}x')}, "
+                f"efficiency {ratio_range(efficiencies, lambda e: f'{e:.0%}')})"
+            )
+        else:
+            text += f" ({seconds(group[0]['median_s'])})"
+        parts.append(text)
+    sentence = "; ".join(parts)
+    return sentence[0].upper() + sentence[1:] + "."
+
+
+def losers_sentence(lost: pd.DataFrame, workers: int, fastest_name: str) -> str:
+    """At one worker count, the other variants grouped by the reason that costs them the most."""
+    here = lost[lost["workers"] == workers]
+    if here.empty:
+        return ""
+    parts = []
+    for reason in REASONS:
+        by_reason = here[here["reason"] == reason].sort_values("reason_s", ascending=False)
+        if by_reason.empty:
+            continue
+        names = ", ".join(
+            f"{label_of(row)} {seconds(row['reason_s'])} ({seconds(row['behind_s'])} behind in all)"
+            for _, row in by_reason.iterrows()
+        )
+        parts.append(f"{reason} costs {names}")
+    return f"At {workers_text(workers, workers)}, against {fastest_name}: " + "; ".join(parts) + "."
+
+
+def label_of(row: pd.Series) -> str:
+    known = registry.PROBLEMS.get(row["problem"])
+    if known is not None and row["kernel"] not in known.kernels:
+        return f"{row['variant']} ({row['kernel']})"
+    return str(row["variant"])
+
+
+def answers(points: pd.DataFrame, weak: bool = False) -> dict[str, list[tuple[str, list[str]]]]:
+    """Per problem: (case, sentences) for each of its cases: who is fastest at which worker
+    counts, then why the others lose at the largest worker count (and at the smallest parallel
+    one, when they differ)."""
+    if points.empty:
+        return {}
+    best, lost = fastest(points), losses(points)
+    result: dict[str, list[tuple[str, list[str]]]] = {}
+    for (problem, case), table in best.groupby(["problem", "case"], sort=True):
+        sentences = [winners_sentence(table, weak)]
+        parallel = sorted(w for w in table["workers"] if w > 1)
+        for workers in dict.fromkeys([parallel[-1], parallel[0]] if parallel else []):
+            winner = table.loc[table["workers"] == workers, "fastest"].iloc[0]
+            sentence = losers_sentence(lost[lost["case"] == case], workers, winner)
+            if sentence:
+                sentences.append(sentence)
+        result.setdefault(problem, []).append((case, sentences))
+    return result
