@@ -23,6 +23,7 @@ from parbench.problems.task_farm import TaskFarmProblem
 class Amdahl(TaskFarmProblem):
     name = "amdahl"
     summary = "synthetic work with a set parallel proportion (Amdahl's law, exact ideal time)"
+    problem_class = "synthetic, known serial fraction"
     params = (
         Param("work", float, 2.0, "seconds of work in all, serial and parallel parts", minimum=0.0),
         Param("parallel_proportion", float, 0.85, "share p of the work run in parallel (0-1)", minimum=0.0),
