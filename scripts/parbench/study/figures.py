@@ -307,7 +307,7 @@ def wall_time(points: pd.DataFrame, weak: bool = False):
 
 def phases(points: pd.DataFrame):
     """Where the time goes: median seconds per phase of every variant, at the worker count chosen
-    in the menu above the figure (the largest by default)."""
+    in the menu under the figure (the largest by default)."""
     names = [*PHASES, "other"]
     frame = with_panel(points)
     if frame.empty or not set(names) <= set(frame.columns):

@@ -119,7 +119,8 @@ PER_PROBLEM = [
     Item(
         "phases",
         "Where the time goes",
-        "Median seconds of each phase per variant at the worker count chosen above the figure: "
+        "Median seconds of each phase per variant at the worker count chosen in the menu under the "
+        "figure: "
         "start-up (pools, clusters, JVMs), distribution of the work, compute, communication "
         "(gathering results, exchanges), writing the result, teardown, and other (wall time "
         "outside the named phases). Hover for each phase's share of the wall time.",
