@@ -18,6 +18,10 @@ from parbench.timing import PHASES
 from workflow_cases import SMOKE_CONFIG, expected_run_count, output_of, snakemake
 
 
+# The study's run is charged to the first test; on a loaded 2-core machine it has taken 10 minutes.
+pytestmark = pytest.mark.timeout(1200)
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("smoke")
