@@ -17,7 +17,6 @@ from browser import chromium, layout_problems  # noqa: F401 (chromium is a fixtu
 from parbench.timing import PHASES
 from workflow_cases import SMOKE_CONFIG, expected_run_count, output_of, snakemake
 
-
 # The study's run is charged to the first test; on a loaded 2-core machine it has taken 10 minutes.
 pytestmark = pytest.mark.timeout(1200)
 

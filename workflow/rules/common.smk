@@ -20,7 +20,6 @@ from parbench.study import plan
 from parbench.study import requests
 from parbench.study import schema as config_schema
 
-
 # The config's schema, generated from parbench's registry (parbench.study.schema) and committed;
 # found from this file, wherever the workflow is (a checkout, or a deploying project's module).
 CONFIG_SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
