@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from browser import chromium, layout_problems  # noqa: F401 (chromium is a fixture)
 from conftest import run_parbench
 from parbench.reproduce import export, reported
 from workflow_cases import ROOT, output_of, snakemake
@@ -17,7 +18,7 @@ from workflow_cases import ROOT, output_of, snakemake
 VERDICTS = {"reproduced", "not reproduced"}
 
 
-def test_a_shipped_study_is_reproduced_end_to_end(tmp_path):
+def test_a_shipped_study_is_reproduced_end_to_end(tmp_path, chromium):  # noqa: F811
     """python-for-scicomp's processes-against-threads pi, at its own size (10**6 samples in ten
     tasks), one repeat: every point judged, every run verified, the report's section written.
     Which verdict a loaded 2-core machine gives is its own business: the test checks the judging."""
@@ -47,6 +48,18 @@ def test_a_shipped_study_is_reproduced_end_to_end(tmp_path):
         ("serial", 1),
         ("threads", 2),
     ]
+    html = (work / "results" / "report" / "index.html").read_text()
+    assert "<h2>Reproduction</h2>" in html and "python-for-scicomp: pure-Python pi" in html
+    assert "reproduction-aalto-multiprocessing-pi-curves" in html  # its chart
+    # In a real browser: every chart drawn (the section's too), no errors, a readable layout.
+    page = chromium.open(work / "results" / "report" / "index.html")
+    state = page.evaluate("window.parbenchCharts")
+    assert state["failed"] == [] and state["rendered"] == state["total"] >= 1
+    assert page.evaluate(
+        "document.querySelector('#reproduction-aalto-multiprocessing-pi-curves .role-mark') !== null"
+    )
+    assert page.errors() == []
+    assert layout_problems(page.measure()) == []
 
 
 AMDAHL_STUDY = {

@@ -6,10 +6,12 @@ from parbench.study import items as report_items
 
 rule html_report:
     input:
+        **reproduction_outputs(),
         timings="results/timings.csv",
         worker_busy="results/worker_busy.csv",
         runs="results/runs.csv",
         log="results/timings.jsonl",
+        # With --config reproduce=FILE: the comparison, for the Reproduction section.
     output:
         html="results/report/index.html",
         figures_and_tables=report(
@@ -27,8 +29,11 @@ rule html_report:
     params:
         scaling=STUDY.config["scaling"],
         captions=report_items.captions(),
+        reproduction=(
+            "--reproduction results/reproduction" if reproduction_outputs() else ""
+        ),
     shell:
         "python -m parbench report --timings {input.timings} --worker-busy {input.worker_busy} "
         "--runs {input.runs} --log {input.log} --scaling {params.scaling} "
         "--title 'parbench study ({params.scaling} scaling)' --html {output.html} "
-        "--items-dir {output.figures_and_tables} > {log} 2>&1"
+        "--items-dir {output.figures_and_tables} {params.reproduction} > {log} 2>&1"

@@ -37,6 +37,9 @@ def add_commands(commands) -> dict:
         "--items-dir", type=Path, help="each figure (SVG) and table (CSV) as a file, for snakemake --report"
     )
     report.add_argument("--title", default="parbench study")
+    report.add_argument(
+        "--reproduction", type=Path, help="folder of comparisons with reported studies (parbench compare)"
+    )
     return {
         "gate": gate_command,
         "collect": collect_command,
@@ -78,6 +81,8 @@ def report_command(args) -> int:
     from parbench.study import report
 
     tables = {"timings": args.timings, "worker_busy": args.worker_busy, "runs": args.runs}
-    report.write(tables, args.log, args.scaling == "weak", args.html, args.items_dir, args.title)
+    report.write(
+        tables, args.log, args.scaling == "weak", args.html, args.items_dir, args.title, args.reproduction
+    )
     print(f"report: {args.html}")
     return 0

@@ -45,6 +45,7 @@ class Page:
     log: list[dict]
     title: str
     charts: dict = field(default_factory=dict)  # chart id -> Vega-Lite spec, filled while building
+    reproduction: Path | None = None  # comparisons with reported studies (parbench.reproduce)
 
     @property
     def weak(self) -> bool:
@@ -215,6 +216,13 @@ def provenance(log: list[dict]) -> pd.DataFrame:
     return pd.DataFrame([{"item": k, "value": ", ".join(sorted(v))} for k, v in sorted(found.items())])
 
 
+def reproduction_sections(page: Page) -> list[Section]:
+    from parbench.reproduce import section
+
+    built = section.sections(page.reproduction, table_html, page.chart)
+    return [Section(i, title, body, level=2 if i == "reproduction" else 3) for i, title, body in built]
+
+
 def provenance_section(page: Page) -> list[Section]:
     return [Section("machine", "Machine and software", table_html(provenance(page.log), "provenance"))]
 
@@ -224,6 +232,7 @@ SECTIONS: list[Callable[[Page], list[Section]]] = [
     answer_section,
     problem_sections,
     every_point_section,
+    reproduction_sections,
     provenance_section,
 ]
 
@@ -375,8 +384,8 @@ def svg_of(spec: dict) -> str:
 # --- writing ------------------------------------------------------------------------------------
 
 
-def build(tables: dict, log: list[dict], weak: bool, title: str) -> Page:
-    return Page(catalogue.Analysed(tables, weak), log, title)
+def build(tables: dict, log: list[dict], weak: bool, title: str, reproduction=None) -> Page:
+    return Page(catalogue.Analysed(tables, weak), log, title, reproduction=reproduction)
 
 
 def write_items(page: Page, items_dir) -> list[Path]:
@@ -405,11 +414,13 @@ def write_items(page: Page, items_dir) -> list[Path]:
     return written
 
 
-def write(tables_paths: dict, log_path, weak: bool, html_path, items_dir, title: str) -> Page:
+def write(
+    tables_paths: dict, log_path, weak: bool, html_path, items_dir, title: str, reproduction=None
+) -> Page:
     tables = read_tables(tables_paths["timings"], tables_paths["worker_busy"], tables_paths["runs"])
     with open(log_path, encoding="utf-8") as f:
         log = [json.loads(line) for line in f if line.strip()]
-    page = build(tables, log, weak, title)
+    page = build(tables, log, weak, title, reproduction)
     output.write_text_atomically(html_path, render(page))
     if items_dir is not None:
         write_items(page, items_dir)
