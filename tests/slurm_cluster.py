@@ -119,7 +119,12 @@ def wait_for(ready, what: str, timeout_s: float, every_s: float = 0.5):
 def live_processes(fragment: str) -> list[str]:
     """Command lines of live (non-zombie) processes that contain `fragment`: what a torn-down
     cluster must not leave behind. (PID 1 here does not reap orphans, so zombies are ignored.)"""
-    found = []
+    return list(live_process_ids(fragment).values())
+
+
+def live_process_ids(fragment: str) -> dict[int, str]:
+    """Process id -> command line of the live processes whose command line contains `fragment`."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             if stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
@@ -128,5 +133,5 @@ def live_processes(fragment: str) -> list[str]:
         except (OSError, IndexError):
             continue
         if fragment in command and str(os.getpid()) != stat.parent.name:
-            found.append(command)
+            found[int(stat.parent.name)] = command
     return found

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -177,12 +176,21 @@ def test_a_network_interface_a_node_lacks_is_refused_before_any_cluster_starts(s
     assert not list(tmp_path.glob(".parbench-*")), "a cluster was started"
 
 
-def test_cancelled_cluster_job_leaves_nothing_running(slurm, tmp_path):
-    """scancel while the command runs: the launcher's scheduler and srun'd workers all go."""
+# What runs of each launcher's cluster: the scheduler or master and the srun'd workers.
+CLUSTER_PROCESSES = {
+    "dask": ("distributed.cli.dask_",),
+    "spark": ("deploy.master.Master", "deploy.worker.Worker"),
+}
+
+
+@pytest.mark.parametrize("framework", ["dask", "spark"])
+def test_cancelled_cluster_job_leaves_nothing_running(slurm, tmp_path, framework):
+    """scancel while the command runs: the launcher's scheduler or master, its srun'd workers
+    and its scratch folder all go."""
     script = tmp_path / "job.sh"
     script.write_text(
         "#!/bin/bash\n"
-        f"exec {sys.executable} -m parbench.launchers dask --workers 2 --scratch {tmp_path} "
+        f"exec {sys.executable} -m parbench.launchers {framework} --workers 2 --scratch {tmp_path} "
         "-- bash -c 'sleep 300' command\n"
     )
     log = tmp_path / "job.log"
@@ -191,11 +199,26 @@ def test_cancelled_cluster_job_leaves_nothing_running(slurm, tmp_path):
         capture_output=True, text=True, env=slurm, check=True, timeout=60,
     )  # fmt: skip
     job = submitted.stdout.strip().split(";")[0]
-    slurm_cluster.wait_for(lambda: log.exists() and "dask ready" in log.read_text(), "dask cluster", 120)
+    ready = f"{framework} ready"
+    slurm_cluster.wait_for(lambda: log.exists() and ready in log.read_text(), f"{framework} cluster", 180)
+    cluster = {}  # this job's processes (by their SLURM_JOB_ID), not another test's
+    for fragment in CLUSTER_PROCESSES[framework]:
+        running = slurm_cluster.live_process_ids(fragment)
+        found = {pid: command for pid, command in running.items() if job_of(pid) == job}
+        assert found, f"no {fragment} process of job {job} runs while the job is ready"
+        cluster.update(found)
     subprocess.run(["scancel", job], check=True, timeout=30)
     slurm_cluster.wait_for(lambda: not slurm_cluster.squeue("%i", "-j", job), f"end of job {job}", 60)
+
+    def still_running():
+        return {pid: command for pid, command in slurm_cluster.live_process_ids("").items() if pid in cluster}
+
+    try:
+        slurm_cluster.wait_for(lambda: not still_running(), f"end of every {framework} process", 60)
+    except AssertionError as error:
+        raise AssertionError(f"{error}: {still_running()}") from None
     slurm_cluster.wait_for(
-        lambda: not slurm_cluster.live_processes("distributed.cli.dask_"), "stopped dask processes", 30
+        lambda: not list(tmp_path.glob(f".parbench-{framework}-*")), f"removal of the {framework} scratch", 30
     )
 
 
@@ -263,23 +286,60 @@ def test_dry_run_with_the_profile_needs_no_slurm(tmp_path, study, rules):
         assert "python -m parbench.launchers dask --workers 64 --nodes 2" in done.stdout
 
 
-def cancel_and_kill_runs(victims: list[tuple[str, str]], stop: threading.Event) -> None:
+def cancel_and_kill_runs(victims: list[tuple[str, str]], stop: threading.Event, errors: list) -> None:
     """Ends two different `parbench run` jobs while SLURM runs them: the first with a plain
     `scancel` (a user cancelling it: SLURM ends it CANCELLED), the second by SIGKILLing its batch
     script (a crash or the OOM killer: FAILED). The study must report both, retry them and still
-    end with every result correct."""
-    ways = [["scancel"], ["scancel", "--batch", "--signal=KILL"]]
+    end with every result correct. A job that ends between squeue listing it and its end here
+    is passed over; any other error is kept in `errors` for the test."""
+    ways = [("CANCELLED", cancel), ("FAILED", kill_batch_script)]
     seen: set[str] = set()
-    while ways and not stop.is_set():
-        for line in slurm_cluster.squeue("%i %k", "-t", "RUNNING"):
-            job, _, comment = line.partition(" ")
-            if comment.startswith("rule_run_wildcards_") and comment not in seen:
-                seen.add(comment)  # never the retry of a job already ended
-                subprocess.run([*ways[0], job], check=True, timeout=30)
-                victims.append((job, "CANCELLED" if len(ways) == 2 else "FAILED"))
-                ways.pop(0)
-                break
-        time.sleep(0.3)
+    try:
+        while ways and not stop.is_set():
+            for line in slurm_cluster.squeue("%i %k", "-t", "RUNNING"):
+                job, _, comment = line.partition(" ")
+                if comment.startswith("rule_run_wildcards_") and comment not in seen:
+                    seen.add(comment)  # never the retry of a job already ended
+                    state, end = ways[0]
+                    if end(job) and job_state(job) == state:
+                        victims.append((job, state))
+                        ways.pop(0)
+                    break
+            stop.wait(0.3)
+    except Exception as error:  # the test re-raises it: a dead thread would otherwise go unseen
+        errors.append(error)
+
+
+def cancel(job: str) -> bool:
+    return subprocess.run(["scancel", job], capture_output=True, timeout=30).returncode == 0
+
+
+def kill_batch_script(job: str) -> bool:
+    command = ["scancel", "--batch", "--signal=KILL", job]
+    return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+
+
+def job_of(pid: int) -> str | None:
+    """The SLURM job a process belongs to, from its environment."""
+    try:
+        variables = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    found = [v.split(b"=", 1)[1].decode() for v in variables if v.startswith(b"SLURM_JOB_ID=")]
+    return found[0] if found else None
+
+
+def job_state(job: str) -> str:
+    """SLURM's state of a job once it has ended (sacct), waiting for it to end."""
+
+    def ended():
+        done = subprocess.run(
+            ["sacct", "-n", "-X", "-P", "-o", "State", "-j", job], capture_output=True, text=True, timeout=30
+        )
+        state = done.stdout.strip().split(" ")[0]
+        return state if state and state not in ("RUNNING", "PENDING", "COMPLETING") else None
+
+    return slurm_cluster.wait_for(ended, f"end of job {job}", 180)
 
 
 def results_of(repo: Path) -> dict[str, dict]:
@@ -377,14 +437,15 @@ def test_smoke_study_of_one_job_per_run_survives_cancelled_and_killed_jobs_and_m
     with_site_values(cluster)
     without_groups(cluster)
     victims: list[tuple[str, str]] = []
-    stop = threading.Event()
-    killer = threading.Thread(target=cancel_and_kill_runs, args=(victims, stop), daemon=True)
+    stop, errors = threading.Event(), []
+    killer = threading.Thread(target=cancel_and_kill_runs, args=(victims, stop, errors), daemon=True)
     killer.start()
     try:
         done = snakemake(cluster, "--profile", "slurm", *SMOKE, env=slurm_free(slurm), timeout=900)
     finally:
         stop.set()
         killer.join()
+    assert not errors, f"the thread that cancels and kills jobs failed: {errors!r}"
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
     # The cancelled and the killed job are reported with their SLURM id and state, then
