@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -287,12 +288,14 @@ def test_dry_run_with_the_profile_needs_no_slurm(tmp_path, study, rules):
 
 
 def cancel_and_kill_runs(victims: list[tuple[str, str]], stop: threading.Event, errors: list) -> None:
-    """Ends two different `parbench run` jobs while SLURM runs them: the first with a plain
+    """Ends three different `parbench run` jobs while SLURM runs them: the first with a plain
     `scancel` (a user cancelling it: SLURM ends it CANCELLED), the second by SIGKILLing its batch
-    script (a crash or the OOM killer: FAILED). The study must report both, retry them and still
-    end with every result correct. A job that ends between squeue listing it and its end here
-    is passed over; any other error is kept in `errors` for the test."""
-    ways = [("CANCELLED", cancel), ("FAILED", kill_batch_script)]
+    script (a crash or the OOM killer: FAILED), the third by its time limit (TIMEOUT): its run is
+    frozen with SIGSTOP, so it cannot finish, and its limit lowered to one minute, which SLURM then
+    enforces. The study must report all three, retry them and still end with every result
+    correct. A job that ends between squeue listing it and its end here is passed over; any
+    other error is kept in `errors` for the test."""
+    ways = [("CANCELLED", cancel), ("FAILED", kill_batch_script), ("TIMEOUT", exceed_time_limit)]
     seen: set[str] = set()
     try:
         while ways and not stop.is_set():
@@ -317,6 +320,23 @@ def cancel(job: str) -> bool:
 def kill_batch_script(job: str) -> bool:
     command = ["scancel", "--batch", "--signal=KILL", job]
     return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+
+
+def exceed_time_limit(job: str) -> bool:
+    def parbench_of_job():
+        pids = [pid for pid in slurm_cluster.live_process_ids("parbench run") if job_of(pid) == job]
+        return pids or not slurm_cluster.squeue("%i", "-j", job, "-t", "RUNNING")
+
+    frozen = slurm_cluster.wait_for(parbench_of_job, f"the parbench run of job {job}", 30, every_s=0.05)
+    if frozen is True:  # the job ended first
+        return False
+    for pid in frozen:
+        try:
+            os.kill(pid, signal.SIGSTOP)  # SLURM sends SIGCONT with its SIGTERM at the limit
+        except ProcessLookupError:  # a pool worker that had just ended
+            pass
+    command = ["scontrol", "update", f"JobId={job}", "TimeLimit=1"]
+    return bool(frozen) and subprocess.run(command, capture_output=True, timeout=30).returncode == 0
 
 
 def job_of(pid: int) -> str | None:
@@ -430,7 +450,7 @@ def smoke_jobs(repo: Path) -> dict[str, int]:
 
 
 @pytest.mark.timeout(1800)
-def test_smoke_study_of_one_job_per_run_survives_cancelled_and_killed_jobs_and_matches_a_local_run(
+def test_smoke_study_of_one_job_per_run_survives_cancelled_killed_and_timed_out_jobs_and_matches_local(
     slurm, local_smoke, tmp_path
 ):
     cluster = checkout(tmp_path / "cluster")
@@ -448,9 +468,9 @@ def test_smoke_study_of_one_job_per_run_survives_cancelled_and_killed_jobs_and_m
     assert not errors, f"the thread that cancels and kills jobs failed: {errors!r}"
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
-    # The cancelled and the killed job are reported with their SLURM id and state, then
-    # submitted again.
-    assert len(victims) == 2, f"only {victims} of the parbench runs were seen running"
+    # The cancelled, the killed and the timed-out job are reported with their SLURM id and state,
+    # then submitted again.
+    assert len(victims) == 3, f"only {victims} of the parbench runs were seen running"
     for job, state in victims:
         assert f"SLURM-job '{job}' failed, SLURM status is: '{state}'" in log, log
     assert "Trying to restart job" in log, log
