@@ -1,7 +1,7 @@
 # One tidy table of every verified run, phase and parameter, and the merged timing log. Only
 # declared, finished inputs are read (the case status files name each run's files, which were
-# the verify jobs' inputs): a run killed half-way is rerun, never collected. A `script:` job, so
-# the list of files never reaches a command line.
+# the verify jobs' inputs): a run killed half-way is rerun, never collected. It runs inside
+# Snakemake (`run:`, see verify.smk), so the list of files never reaches a command line.
 
 
 rule collect:
@@ -14,9 +14,7 @@ rule collect:
         log="results/timings.jsonl",
     log:
         "logs/collect.log",
-    conda:
-        "../../envs/parbench.yaml"
     params:
         missing=lambda wildcards: missing_runs(),
-    script:
-        "../scripts/collect.py"
+    run:
+        study_collect.collect_job(input.statuses, params.missing, output, log[0])

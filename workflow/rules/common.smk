@@ -14,6 +14,8 @@ from snakemake.utils import validate
 from parbench import registry
 from parbench.reproduce import plan as reproduce_plan
 from parbench.reproduce.reported import ReportedStudyError
+from parbench.study import check
+from parbench.study import collect as study_collect
 from parbench.study import config as study_config
 from parbench.study import locks
 from parbench.study import plan

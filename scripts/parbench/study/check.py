@@ -60,3 +60,19 @@ def failure_text(failed: list[dict], total: int) -> str:
     lines = [f"parbench: {len(failed)} of {total} runs do not match their serial reference:"]
     lines += [f"  {status['id']}: {status['message']}" for status in failed]
     return "\n".join(lines)
+
+
+class VerificationFailed(Exception):
+    """Some runs did not match their serial reference; the message names each one."""
+
+
+def gate_job(status_paths, out, log_path) -> None:
+    """The workflow's gate (run inside Snakemake, after the report): writes `out` and the log when
+    every run matched; otherwise raises VerificationFailed, naming each run that did not."""
+    failed, total = gate(status_paths, out)
+    ok_text = f"all {total} verified runs match their serial reference"
+    text = failure_text(failed, total) if failed else ok_text
+    output.write_text_atomically(log_path, text + "\n")
+    print(text, file=sys.stderr)
+    if failed:
+        raise VerificationFailed(text)

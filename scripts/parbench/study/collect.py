@@ -161,3 +161,11 @@ def read_tables(timings, worker_busy, runs) -> dict[str, pd.DataFrame]:
             if column in frame and frame[column].notna().all():
                 frame[column] = frame[column].astype(int)
     return frames
+
+
+def collect_job(status_paths, missing_ids, out, log_path) -> None:
+    """The workflow's collect (run inside Snakemake): the tables and merged log into `out`'s
+    timings, worker_busy, runs and log, and a one-line summary into the job's log."""
+    collected = collect(status_paths, missing_ids)
+    write(collected, out.timings, out.worker_busy, out.runs, out.log)
+    output.write_text_atomically(log_path, summary(collected, out.timings) + "\n")
