@@ -217,7 +217,7 @@ def provenance(log: list[dict]) -> pd.DataFrame:
 
 
 def reproduction_sections(page: Page) -> list[Section]:
-    from parbench.reproduce import section
+    from parbench.study import reproduction as section
 
     built = section.sections(page.reproduction, table_html, page.chart)
     return [Section(i, title, body, level=2 if i == "reproduction" else 3) for i, title, body in built]
