@@ -156,25 +156,8 @@ def references(tmp_path_factory):
     return References(tmp_path_factory.mktemp("references"))
 
 
-# Known defects, not passes: tests that failed in the last full run on the real cluster and are
-# not mended yet. Each is skipped with its failure as the reason (so -ra lists it in every run)
-# until it is fixed; the entry goes with the fix.
-QUARANTINED = {
-    "tests/test_slurm.py::test_cluster_on_a_named_network_interface[spark-spark://127.0.0.1:]": (
-        "failed on the 2-node SLURM after the TLS/authentication and --interface changes met"
-    ),
-    "tests/test_slurm.py::test_cancelled_cluster_job_leaves_nothing_running[dask]": (
-        "after scancel the dask launcher's scratch folder (with its TLS key files) was left behind"
-    ),
-}
-
-
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     import slurm_cluster
 
     slurm_cluster.first_start_gets_more_time(items)
-    for item in items:
-        if item.nodeid in QUARANTINED:
-            reason = f"quarantined, a known defect: {QUARANTINED[item.nodeid]}"
-            item.add_marker(pytest.mark.skip(reason=reason))

@@ -53,11 +53,12 @@ def write_files(folder: Path) -> tuple[Path, Path] | None:
 
 def command_line_options(files: tuple[Path, Path] | None) -> list[str]:
     """The options of `dask scheduler` and `dask worker` that make them use the files (paths
-    only: the key itself never appears on a command line)."""
+    only: the key itself never appears on a command line). --protocol tls so that a worker
+    listening on a named --interface listens for TLS too, not plain TCP."""
     if files is None:
         return []
     certificate, key = map(str, files)
-    return ["--tls-ca-file", certificate, "--tls-cert", certificate, "--tls-key", key]
+    return ["--protocol", "tls", "--tls-ca-file", certificate, "--tls-cert", certificate, "--tls-key", key]
 
 
 def beside(scheduler_file: Path | str):

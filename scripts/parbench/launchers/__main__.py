@@ -77,21 +77,25 @@ def main(argv: list[str] | None = None) -> int:
     args.scratch.mkdir(parents=True, exist_ok=True)
     # The scheduler file, the logs and the cluster's keys: the owner's alone (mode 0700).
     scratch = security.private_folder(args.scratch, prefix=f".parbench-{args.framework}-{where.job_id}-")
+
+    def remove_scratch():
+        if not keep_scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
     try:
         start_cluster = CLUSTERS[args.framework](where, args.workers, args.nodes, scratch, args.interface)
-        with steps.terminated_on_sigterm(), start_cluster as join:
+        with steps.terminated_on_sigterm(first=remove_scratch), start_cluster as join:
             print(f"parbench.launchers: {args.framework} ready on {','.join(where.nodes)}", file=sys.stderr)
             return subprocess.run([*command, *join]).returncode
     except (RuntimeError, TimeoutError) as error:
-        keep_scratch = True  # its logs say why
+        keep_scratch = True  # its logs say why (in a folder only its owner can enter)
         print(
             f"parbench.launchers: {args.framework} cluster failed: {error}; logs in {scratch}",
             file=sys.stderr,
         )
         return 1
     finally:
-        if not keep_scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
+        remove_scratch()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from parbench.frameworks import dask_client, dask_security
-from parbench.launchers import steps
+from parbench.launchers import network, steps
 from parbench.launchers.allocation import Allocation
 
 READY_TIMEOUT_S = 180
@@ -24,7 +24,9 @@ def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Pa
     """Yields the options that join the cluster: ['--scheduler-file', FILE]. With `interface`,
     the scheduler and every worker listen on that network interface (dask's --interface)."""
     scheduler_file = scratch / "scheduler.json"
-    listen = ["--interface", interface] if interface else ["--host", socket.gethostname()]
+    # The scheduler runs here: its address on the interface, as --host (`dask scheduler` refuses
+    # --interface beside TLS options, which it takes to name the host "tls://").
+    listen = ["--host", network.address_of(interface) if interface else socket.gethostname()]
     log = open(scratch / "dask.log", "ab")
     tls = dask_security.command_line_options(dask_security.write_files(scratch))
     environment = {**os.environ, **dask_client.WORKER_ENVIRONMENT}

@@ -34,11 +34,16 @@ def stop(process: subprocess.Popen, grace_s: float = 20) -> None:
 
 
 @contextmanager
-def terminated_on_sigterm():
+def terminated_on_sigterm(first=None):
     """scancel and SLURM's time limit send SIGTERM: turn it into an exception so that `finally`
-    blocks tear the cluster down before SLURM's KILL arrives."""
+    blocks tear the cluster down. SLURM's KILL follows after its KillWait (30 s by default, as
+    little as a few seconds on some sites), maybe before the teardown ends, so `first()`, which
+    must be quick, runs before anything else: the launcher removes its scratch folder, keys and
+    all, there."""
 
     def raise_exit(signum, _frame):
+        if first is not None:
+            first()
         raise SystemExit(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, raise_exit)
