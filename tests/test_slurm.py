@@ -286,6 +286,9 @@ def test_dry_run_with_the_profile_needs_no_slurm(tmp_path, study, rules):
     if "run_cluster" in rules:  # 64 workers, 32 a node: two nodes, a task a worker, its launcher
         assert "nodes=2, tasks=64" in done.stdout, done.stdout[-3000:]
         assert "python -m parbench.launchers dask --workers 64 --nodes 2" in done.stdout
+        # and the 64-rank MPI runs a task per rank, not the 2 of the local core count
+        mpi = [job for job in done.stdout.split("\n\n") if "rule run_mpi:" in job and "workers=64" in job]
+        assert mpi and all("tasks=64" in job for job in mpi), mpi[:1]
 
 
 def cancel_and_kill_runs(victims: list[tuple[str, str]], stop: threading.Event, errors: list) -> None:

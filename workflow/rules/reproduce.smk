@@ -4,6 +4,7 @@
 
 if reproduction_outputs():
 
+    # Defined only with --config reproduce, so it says it is local here, not in localrules.
     rule reproduction:
         input:
             reported=config["reproduce"],
@@ -14,6 +15,7 @@ if reproduction_outputs():
             **reproduction_outputs(),
         log:
             "logs/reproduction.log",
+        localrule: True
         conda:
             "../../envs/report.yaml"
         params:

@@ -50,7 +50,9 @@ use rule run as run_mpi with:
         mem_mb=run_mem_mb,
         runtime=run_runtime,
         mpi=STUDY.config["mpi_launcher"],
-        tasks=lambda wildcards: int(wildcards.workers),
+        # One task per rank; SLURM's plugin refuses MPI jobs of one task, so a 1-rank run
+        # reserves 2 and starts 1 (the command passes -n WORKERS to the launcher).
+        tasks=lambda wildcards: max(2, int(wildcards.workers)),
         nodes=run_nodes,
     params:
         launcher=lambda wildcards, resources: f"{resources.mpi} -n {wildcards.workers} ",
