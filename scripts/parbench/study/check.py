@@ -52,8 +52,15 @@ def gate(status_paths, out) -> tuple[list[dict], int]:
     statuses = read_statuses(status_paths)
     failed = [s for s in statuses if s["status"] != "ok"]
     if not failed:
-        output.write_text_atomically(out, f"all {len(statuses)} verified runs match their serial reference\n")
+        output.write_text_atomically(out, verdict_text(failed, len(statuses)) + "\n")
     return failed, len(statuses)
+
+
+def verdict_text(failed: list[dict], total: int) -> str:
+    """The gate's verdict: every run matched, or which did not and why."""
+    if failed:
+        return failure_text(failed, total)
+    return f"all {total} verified runs match their serial reference"
 
 
 def failure_text(failed: list[dict], total: int) -> str:
@@ -70,8 +77,7 @@ def gate_job(status_paths, out, log_path) -> None:
     """The workflow's gate (run inside Snakemake, after the report): writes `out` and the log when
     every run matched; otherwise raises VerificationFailed, naming each run that did not."""
     failed, total = gate(status_paths, out)
-    ok_text = f"all {total} verified runs match their serial reference"
-    text = failure_text(failed, total) if failed else ok_text
+    text = verdict_text(failed, total)
     output.write_text_atomically(log_path, text + "\n")
     print(text, file=sys.stderr)
     if failed:

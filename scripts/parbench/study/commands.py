@@ -55,14 +55,11 @@ def add_table_options(parser: argparse.ArgumentParser) -> None:
 
 
 def gate_command(args) -> int:
-    from parbench.study.check import failure_text, gate
+    from parbench.study.check import gate, verdict_text
 
     failed, total = gate(args.statuses, args.out)
-    if failed:
-        print(failure_text(failed, total), file=sys.stderr)
-        return 1
-    print(f"all {total} verified runs match their serial reference")
-    return 0
+    print(verdict_text(failed, total), file=sys.stderr if failed else sys.stdout)
+    return 1 if failed else 0
 
 
 def collect_command(args) -> int:
