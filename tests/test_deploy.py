@@ -138,6 +138,7 @@ def test_the_deployed_project_runs_a_smoke_study_with_the_installed_parbench(dep
         deployed,
         "--cores",
         "2",
+        "--force-use-threads",  # as README advises a deployed project (the workflow profile's)
         "--configfile",
         "config/presets/smoke.yaml",
         "--config",

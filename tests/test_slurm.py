@@ -378,12 +378,27 @@ def results_of(repo: Path) -> dict[str, dict]:
     return {str(p.relative_to(runs)): output.read_result(p, "RESULT")[1] for p in sorted(runs.rglob("*.h5"))}
 
 
+# The smoke study's task farm and stencil (pi and heat, every variant, 1 and 2 workers): 14 runs
+# and 2 references, each its own sbatch job in the one-job-per-run study (the grouped study runs
+# the whole smoke preset).
+FARM_AND_STENCIL = ("--configfile", "config/farm-and-stencil.yaml")
+
+
+def with_farm_and_stencil(repo: Path) -> Path:
+    study = yaml.safe_load((repo / "config" / "presets" / "smoke.yaml").read_text())
+    study["problems"] = [p for p in study["problems"] if p["name"] in ("pi", "heat")]
+    # Not empty: Snakemake keeps the default config's overrides when a config file's list is empty.
+    study["overrides"] = [{"variants": ["serial"], "repeats": 1}]
+    (repo / FARM_AND_STENCIL[1]).write_text(yaml.safe_dump(study, sort_keys=False))
+    return repo
+
+
 @pytest.fixture(scope="module")
-def local_smoke(slurm, tmp_path_factory) -> Path:
-    """The smoke study run locally, once: what every study through the profile must match. (Alone:
+def local_farm_and_stencil(slurm, tmp_path_factory) -> Path:
+    """The same study run locally, once: what the study through the profile must match. (Alone:
     the machine has 2 cores, and runs are slower side by side.)"""
-    local = checkout(tmp_path_factory.mktemp("local") / "repo")
-    done = snakemake(local, "--cores", "2", *SMOKE, env=slurm_free(slurm), timeout=900)
+    local = with_farm_and_stencil(checkout(tmp_path_factory.mktemp("local") / "repo"))
+    done = snakemake(local, "--cores", "2", *FARM_AND_STENCIL, env=slurm_free(slurm), timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     return local
 
@@ -460,10 +475,10 @@ def smoke_jobs(repo: Path) -> dict[str, int]:
 
 
 @pytest.mark.timeout(1800)
-def test_smoke_study_of_one_job_per_run_survives_cancelled_killed_and_timed_out_jobs_and_matches_local(
-    slurm, local_smoke, tmp_path
+def test_a_study_of_one_job_per_run_survives_cancelled_killed_and_timed_out_jobs_and_matches_local(
+    slurm, local_farm_and_stencil, tmp_path
 ):
-    cluster = checkout(tmp_path / "cluster")
+    cluster = with_farm_and_stencil(checkout(tmp_path / "cluster"))
     with_site_values(cluster)
     without_groups(cluster)
     victims: list[tuple[str, str]] = []
@@ -471,7 +486,7 @@ def test_smoke_study_of_one_job_per_run_survives_cancelled_killed_and_timed_out_
     killer = threading.Thread(target=cancel_and_kill_runs, args=(victims, stop, errors), daemon=True)
     killer.start()
     try:
-        done = snakemake(cluster, "--profile", "slurm", *SMOKE, env=slurm_free(slurm), timeout=900)
+        done = snakemake(cluster, "--profile", "slurm", *FARM_AND_STENCIL, env=slurm_free(slurm), timeout=900)
     finally:
         stop.set()
         killer.join()
@@ -487,7 +502,11 @@ def test_smoke_study_of_one_job_per_run_survives_cancelled_killed_and_timed_out_
     # The second attempt asks for twice the first's runtime (the estimate grows with the attempt).
     runtimes = {int(minutes) for minutes in re.findall(r"runtime=(\d+)", log)}
     assert any(2 * minutes in runtimes for minutes in runtimes), runtimes
-    assert_matches_local_study(cluster, local_smoke)
+    assert_matches_local_study(cluster, local_farm_and_stencil)
+    # Without job groups every run and reference is an sbatch job of its own, and each of the
+    # three retries one more: 14 runs + 2 references + 3 = 19 queue waits for this small study.
+    assert smoke_jobs(cluster) == {"runs": 14, "references": 2, "datasets": 0}
+    assert len(submitted_jobs(log)) == 14 + 2 + 3, submitted_jobs(log)
     # Runs record the SLURM job that ran them; SLURM's logs are kept under logs/slurm.
     record, _ = output.read_result(next((cluster / "results" / "runs").rglob("mpi/w2-*.h5")), "RESULT")
     assert record["slurm"]["job_id"] and set(json.loads(record["hosts"])) <= {"n1", "n2"}
