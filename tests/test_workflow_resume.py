@@ -11,9 +11,18 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from parbench.study import locks
-from workflow_cases import command, environment, expected_run_count, output_of, snakemake
+from workflow_cases import SMOKE_CONFIG, command, environment, output_of, snakemake
+
+# The smoke preset's task farm and stencil: every variant at 1 and 2 workers, 14 runs.
+FARM_AND_STENCIL = {
+    **SMOKE_CONFIG,
+    "problems": [p for p in SMOKE_CONFIG["problems"] if p["name"] in ("pi", "heat")],
+    # Not empty: Snakemake keeps the default config's overrides when a config file's list is empty.
+    "overrides": [{"variants": ["serial"], "repeats": 1}],
+}
 
 
 def wait_for(condition, timeout=180, every=0.2):
@@ -62,8 +71,10 @@ def cut_off_mid_run(study: subprocess.Popen, runs: Path) -> set[Path]:
 
 def test_kill_9_then_rerun_finishes_the_study(tmp_path):
     workdir = tmp_path / "study"
+    config = tmp_path / "farm-and-stencil.yaml"
+    config.write_text(yaml.safe_dump(FARM_AND_STENCIL, sort_keys=False))
     study = subprocess.Popen(
-        command(workdir, "--cores", "2"),
+        command(workdir, "--cores", "2", configfile=config),
         env=environment(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -80,11 +91,11 @@ def test_kill_9_then_rerun_finishes_the_study(tmp_path):
     assert locks.lock_files(workdir), "kill -9 should have left Snakemake's locks behind"
     assert not (workdir / "results" / "timings.csv").exists()
 
-    done = snakemake(workdir, "--cores", "2")
+    done = snakemake(workdir, "--cores", "2", configfile=config)
     assert done.returncode == 0, output_of(done)[-5000:]
     assert "which was killed; resuming the study" in output_of(done)
     table = pd.read_csv(workdir / "results" / "runs.csv")
-    assert len(table) == expected_run_count() and (table["status"] == "ok").all()
+    assert len(table) == 14 and (table["status"] == "ok").all()
     reused = [path for path, mtime in finished.items() if path.stat().st_mtime_ns == mtime]
     assert reused, "runs finished before the kill should be reused, not recomputed"
     assert all(out.exists() for out in cut), "the runs cut off mid-run were computed again"
