@@ -161,3 +161,6 @@ def pytest_collection_modifyitems(config, items):
     import slurm_cluster
 
     slurm_cluster.first_start_gets_more_time(items)
+    # The real-SLURM file first: it is the longest (pyproject.toml's addopts run files in two
+    # processes), so the other process works through everything else meanwhile.
+    items.sort(key=lambda item: item.path.name != "test_slurm.py")
