@@ -29,6 +29,7 @@ from conftest import BIN, ROOT, parbench_command, run_parbench
 from parbench import output
 from parbench.study import check
 from parbench.verify import verify
+from workflow_cases import FARM_AND_STENCIL, FARM_AND_STENCIL_RUNS
 
 MANDELBROT = ("--width", "256", "--height", "128", "--rows-per-task", "8")
 
@@ -381,15 +382,11 @@ def results_of(repo: Path) -> dict[str, dict]:
 # The smoke study's task farm and stencil (pi and heat, every variant, 1 and 2 workers): 14 runs
 # and 2 references, each its own sbatch job in the one-job-per-run study (the grouped study runs
 # the whole smoke preset).
-FARM_AND_STENCIL = ("--configfile", "config/farm-and-stencil.yaml")
+FARM_AND_STENCIL_FILE = ("--configfile", "config/farm-and-stencil.yaml")
 
 
 def with_farm_and_stencil(repo: Path) -> Path:
-    study = yaml.safe_load((repo / "config" / "presets" / "smoke.yaml").read_text())
-    study["problems"] = [p for p in study["problems"] if p["name"] in ("pi", "heat")]
-    # Not empty: Snakemake keeps the default config's overrides when a config file's list is empty.
-    study["overrides"] = [{"variants": ["serial"], "repeats": 1}]
-    (repo / FARM_AND_STENCIL[1]).write_text(yaml.safe_dump(study, sort_keys=False))
+    (repo / FARM_AND_STENCIL_FILE[1]).write_text(yaml.safe_dump(FARM_AND_STENCIL, sort_keys=False))
     return repo
 
 
@@ -398,7 +395,7 @@ def local_farm_and_stencil(slurm, tmp_path_factory) -> Path:
     """The same study run locally, once: what the study through the profile must match. (Alone:
     the machine has 2 cores, and runs are slower side by side.)"""
     local = with_farm_and_stencil(checkout(tmp_path_factory.mktemp("local") / "repo"))
-    done = snakemake(local, "--cores", "2", *FARM_AND_STENCIL, env=slurm_free(slurm), timeout=900)
+    done = snakemake(local, "--cores", "2", *FARM_AND_STENCIL_FILE, env=slurm_free(slurm), timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     return local
 
@@ -486,7 +483,9 @@ def test_a_study_of_one_job_per_run_survives_cancelled_killed_and_timed_out_jobs
     killer = threading.Thread(target=cancel_and_kill_runs, args=(victims, stop, errors), daemon=True)
     killer.start()
     try:
-        done = snakemake(cluster, "--profile", "slurm", *FARM_AND_STENCIL, env=slurm_free(slurm), timeout=900)
+        done = snakemake(
+            cluster, "--profile", "slurm", *FARM_AND_STENCIL_FILE, env=slurm_free(slurm), timeout=900
+        )
     finally:
         stop.set()
         killer.join()
@@ -505,8 +504,8 @@ def test_a_study_of_one_job_per_run_survives_cancelled_killed_and_timed_out_jobs
     assert_matches_local_study(cluster, local_farm_and_stencil)
     # Without job groups every run and reference is an sbatch job of its own, and each of the
     # three retries one more: 14 runs + 2 references + 3 = 19 queue waits for this small study.
-    assert smoke_jobs(cluster) == {"runs": 14, "references": 2, "datasets": 0}
-    assert len(submitted_jobs(log)) == 14 + 2 + 3, submitted_jobs(log)
+    assert smoke_jobs(cluster) == {"runs": FARM_AND_STENCIL_RUNS, "references": 2, "datasets": 0}
+    assert len(submitted_jobs(log)) == FARM_AND_STENCIL_RUNS + 2 + 3, submitted_jobs(log)
     # Runs record the SLURM job that ran them; SLURM's logs are kept under logs/slurm.
     record, _ = output.read_result(next((cluster / "results" / "runs").rglob("mpi/w2-*.h5")), "RESULT")
     assert record["slurm"]["job_id"] and set(json.loads(record["hosts"])) <= {"n1", "n2"}

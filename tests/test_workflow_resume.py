@@ -14,15 +14,7 @@ import pandas as pd
 import yaml
 
 from parbench.study import locks
-from workflow_cases import SMOKE_CONFIG, command, environment, output_of, snakemake
-
-# The smoke preset's task farm and stencil: every variant at 1 and 2 workers, 14 runs.
-FARM_AND_STENCIL = {
-    **SMOKE_CONFIG,
-    "problems": [p for p in SMOKE_CONFIG["problems"] if p["name"] in ("pi", "heat")],
-    # Not empty: Snakemake keeps the default config's overrides when a config file's list is empty.
-    "overrides": [{"variants": ["serial"], "repeats": 1}],
-}
+from workflow_cases import FARM_AND_STENCIL, FARM_AND_STENCIL_RUNS, command, environment, output_of, snakemake
 
 
 def wait_for(condition, timeout=180, every=0.2):
@@ -95,7 +87,7 @@ def test_kill_9_then_rerun_finishes_the_study(tmp_path):
     assert done.returncode == 0, output_of(done)[-5000:]
     assert "which was killed; resuming the study" in output_of(done)
     table = pd.read_csv(workdir / "results" / "runs.csv")
-    assert len(table) == 14 and (table["status"] == "ok").all()
+    assert len(table) == FARM_AND_STENCIL_RUNS and (table["status"] == "ok").all()
     reused = [path for path, mtime in finished.items() if path.stat().st_mtime_ns == mtime]
     assert reused, "runs finished before the kill should be reused, not recomputed"
     assert all(out.exists() for out in cut), "the runs cut off mid-run were computed again"

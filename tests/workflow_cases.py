@@ -57,6 +57,16 @@ def output_of(done: subprocess.CompletedProcess) -> str:
 
 SMOKE_CONFIG = yaml.safe_load(SMOKE.read_text())
 
+# The smoke preset's task farm and stencil (pi and heat, every variant at 1 and 2 workers): 14
+# runs and 2 references, for tests that need a real study but not all of it.
+FARM_AND_STENCIL = {
+    **SMOKE_CONFIG,
+    "problems": [p for p in SMOKE_CONFIG["problems"] if p["name"] in ("pi", "heat")],
+    # Not empty: Snakemake keeps the default config's overrides when a config file's list is empty.
+    "overrides": [{"variants": ["serial"], "repeats": 1}],
+}
+FARM_AND_STENCIL_RUNS = 14
+
 
 def expected_run_count() -> int:
     # Every problem with its default kernel for the 4 variants; mandelbrot also python and numba
