@@ -22,7 +22,8 @@ READY_TIMEOUT_S = 180
 @contextmanager
 def cluster(allocation: Allocation, workers: int, nodes: int | None, scratch: Path, interface=None):
     """Yields the options that join the cluster: ['--scheduler-file', FILE]. With `interface`,
-    the scheduler and every worker listen on that network interface (dask's --interface)."""
+    the scheduler (at this node's address on it) and every worker (dask's --interface) listen on
+    that network interface."""
     scheduler_file = scratch / "scheduler.json"
     # The scheduler runs here: its address on the interface, as --host (`dask scheduler` refuses
     # --interface beside TLS options, which it takes to name the host "tls://").
