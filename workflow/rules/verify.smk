@@ -2,8 +2,9 @@
 # (all the case's runs in one process: a reference is read once, and no Python starts per run).
 # A mismatch is recorded in the run's status (the report lists it), then the gate fails the
 # workflow naming it. Both run inside Snakemake (`run:`): their lists of runs never reach a
-# command line, and with the profiles' force-use-threads no process starts per job. (Not `script:`: Snakemake 9 cannot resolve a
-# script's path in a workflow used as a module from a git source, as snakedeploy sets it up.)
+# command line, and with the profiles' force-use-threads no process starts per job. (Not
+# `script:`: Snakemake 9 cannot resolve a script's path in a workflow used as a module from a git
+# source, as snakedeploy sets it up.)
 
 
 rule verify:
