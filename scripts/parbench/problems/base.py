@@ -95,6 +95,6 @@ def first_difference(name: str, got: np.ndarray, want: np.ndarray) -> str | None
     where = np.unravel_index(np.argmax(differs), differs.shape)
     index = ", ".join(str(int(i)) for i in where) if where else ""
     return (
-        f"{name}[{index}] is {got[where]!r} but the reference has {want[where]!r} "
+        f"{name}[{index}] is {got[where].item()!r} but the reference has {want[where].item()!r} "
         f"({int(differs.sum())} of {differs.size} elements differ)"
     )

@@ -139,7 +139,7 @@ def relative_difference(name: str, got: np.ndarray, want: np.ndarray) -> str | N
         return None
     i = int(np.argmin(close))
     return (
-        f"{name}[{i}] is {got[i]!r} but the reference has {want[i]!r}, beyond {RELATIVE_TOLERANCE:g} "
+        f"{name}[{i}] is {got[i].item()!r} but the reference has {want[i].item()!r}, beyond {RELATIVE_TOLERANCE:g} "
         f"relative ({int((~close).sum())} of {close.size} elements differ)"
     )
 
