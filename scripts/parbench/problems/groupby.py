@@ -139,8 +139,8 @@ def relative_difference(name: str, got: np.ndarray, want: np.ndarray) -> str | N
         return None
     i = int(np.argmin(close))
     return (
-        f"{name}[{i}] is {got[i].item()!r} but the reference has {want[i].item()!r}, beyond {RELATIVE_TOLERANCE:g} "
-        f"relative ({int((~close).sum())} of {close.size} elements differ)"
+        f"{name}[{i}] is {got[i].item()!r} but the reference has {want[i].item()!r}, "
+        f"beyond {RELATIVE_TOLERANCE:g} relative ({int((~close).sum())} of {close.size} elements differ)"
     )
 
 

@@ -134,9 +134,9 @@ class Heat(Problem):
             return None
         where = np.unravel_index(np.argmax(differs), differs.shape)
         return (
-            f"field[{where[0]}, {where[1]}] is {got[where].item()!r} but the reference has {want[where].item()!r} "
-            f"({int(differs.sum())} of {differs.size} elements differ by more than "
-            f"{RELATIVE_TOLERANCE} relative)"
+            f"field[{where[0]}, {where[1]}] is {got[where].item()!r} "
+            f"but the reference has {want[where].item()!r} ({int(differs.sum())} of {differs.size} "
+            f"elements differ by more than {RELATIVE_TOLERANCE} relative)"
         )
 
     def summary_attrs(self, result):
