@@ -87,6 +87,24 @@ def fastest_of_repeats(points: dict, repeats: int) -> dict:
     return best
 
 
-def fastest(run, repeats: int, seconds=lambda record: record["phases"]["compute"]) -> dict:
+def fastest_in_turns(points: dict, repeats: int) -> dict:
+    """Runs the points (key: a function that runs it and returns its record) one after another,
+    `repeats` rounds, and keeps each point's run with the shortest compute phase. For points that
+    are divided by each other (a variant and the serial run its speed-up is over): in turns, each
+    round within a minute or so, they meet the same machine; run minutes apart they meet whatever
+    the host's other tenants did meanwhile, and the ratio measures that drift (seen: serial's best
+    2.52 s at a benchmark's start, the same kernel 3.1-3.6 s for every one-worker variant later)."""
+    runs: dict = {key: [] for key in points}
+    for _ in range(repeats):
+        for key, run in points.items():
+            runs[key].append(run())
+    return {key: min(records, key=compute_seconds) for key, records in runs.items()}
+
+
+def compute_seconds(record: dict) -> float:
+    return record["phases"]["compute"]
+
+
+def fastest(run, repeats: int, seconds=compute_seconds) -> dict:
     """Calls `run` `repeats` times in a row and returns the record with the fewest `seconds`."""
     return min((run() for _ in range(repeats)), key=seconds)

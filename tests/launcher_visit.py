@@ -4,9 +4,9 @@ allocation, as the cluster's owner (root):
     launcher_visit.py REPORT dask|spark -- parbench run ... [--scheduler-file F | --master URL]
 
 It runs the owner's `parbench run` (the launcher appended the option that joins its cluster),
-reading every process's command line meanwhile for the cluster's secret; then, while the
-cluster still runs, lets the second user try to join it; and writes what happened to REPORT
-(JSON) for the test to judge."""
+reading every process's command line meanwhile for the cluster's secret; at the same time lets
+the second user try to join the cluster; and writes what happened to REPORT (JSON) for the test
+to judge."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import second_user
@@ -119,26 +120,34 @@ def owners_clients(scheduler: str) -> list[str]:
         return [name for name in names if name not in ("fire-and-forget", client.id)]
 
 
+def second_users_tries(framework: str) -> dict:
+    if framework == "dask":
+        address = json.loads(Path(scheduler_file()).read_text())["address"]
+        return second_user.attempts(DASK_TRIES, address, str(Path(scheduler_file()).parent))
+    master = sys.argv[sys.argv.index("--master") + 1]
+    return second_user.attempts(SPARK_TRIES, master, os.environ["SPARK_CONF_DIR"], timeout=500)
+
+
 def main() -> None:
     report, framework = Path(sys.argv[1]), sys.argv[2]
     owner_run = sys.argv[sys.argv.index("--") + 1 :]
     secret = secret_of(framework)
-    run = subprocess.Popen(owner_run, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    leaks, scans = [], 0
-    while run.poll() is None:  # the driver's JVM and the workers' executors live only this long
+    # The second user tries while the owner's run goes on: an attack on a cluster in use, and
+    # Spark's refused applications spend their minute of registration attempts beside the
+    # owner's run instead of after it.
+    with ThreadPoolExecutor(1) as pool:
+        tries = pool.submit(second_users_tries, framework)
+        run = subprocess.Popen(owner_run, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        leaks, scans = [], 0
+        while run.poll() is None:  # the driver's JVM and the workers' executors live only this long
+            leaks += command_lines_with(secret)
+            scans += 1
+            time.sleep(0.5)
         leaks += command_lines_with(secret)
-        scans += 1
-        time.sleep(0.5)
-    leaks += command_lines_with(secret)
-    outcome = {"owner's run": run.returncode, "owner's output": run.stdout.read()[-3000:], "scans": scans}
+        outcome = {"owner's run": run.returncode, "owner's output": run.stdout.read()[-3000:], "scans": scans}
+        outcome["tries"] = tries.result()
     if framework == "dask":
-        address = json.loads(Path(scheduler_file()).read_text())["address"]
-        outcome["tries"] = second_user.attempts(DASK_TRIES, address, str(Path(scheduler_file()).parent))
         outcome["other clients"] = owners_clients(scheduler_file())
-    else:
-        master = sys.argv[sys.argv.index("--master") + 1]
-        conf = os.environ["SPARK_CONF_DIR"]
-        outcome["tries"] = second_user.attempts(SPARK_TRIES, master, conf, timeout=500)
     outcome["secret on command lines"] = sorted(set(leaks + command_lines_with(secret)))
     report.write_text(json.dumps(outcome, indent=1))
 

@@ -708,8 +708,8 @@ def open_scratch():
 def test_another_user_is_refused_by_the_launchers_cluster(
     slurm, reference, other_user, open_scratch, tmp_path, framework, workers
 ):
-    """While the owner's run goes on, no process's command line holds the cluster's secret;
-    then the second user tries to join the Dask scheduler or submit to the Spark master, and to
+    """While the owner's run goes on, no process's command line holds the cluster's secret,
+    and the second user tries to join the Dask scheduler or submit to the Spark master, and to
     read the key files, and is refused each time. The owner's run verifies, spans both nodes,
     and the kept scratch folder (0700) shows the secret in no log."""
     result, report = tmp_path / f"{framework}.h5", tmp_path / "visit.json"
