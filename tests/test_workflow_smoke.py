@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 
 from browser import chromium, layout_problems  # noqa: F401 (chromium is a fixture)
+from conftest import run_parbench
+from parbench.reproduce import reported
 from parbench.timing import PHASES
 from workflow_cases import SMOKE_CONFIG, expected_run_count, output_of, snakemake
 
@@ -126,6 +128,24 @@ def test_report_in_a_real_browser(study, chromium, capsys):  # noqa: F811
     assert page.errors() == []
     assert all(url == path.resolve().as_uri() or url.startswith("data:") for url in page.requests())
     assert layout_problems(page.measure()) == []
+
+
+def test_a_study_of_every_problem_exports_and_plans_its_reproduction(study, tmp_path):
+    """`parbench export` of a study with every problem: a group-by run's record also holds the
+    dataset path the workflow passed it, which is no parameter a reported study may state."""
+    out = tmp_path / "exported.yaml"
+    results = study / "results"
+    run_parbench("export", "--runs", results / "runs.csv", "--log", results / "timings.jsonl",
+                 "--name", "smoke", "--out", out)  # fmt: skip
+    series = reported.load(out).series
+    assert {s.problem for s in series} == {"mandelbrot", "pi", "heat", "groupby"}
+    groupby = next(s for s in series if s.problem == "groupby")
+    assert groupby.parameters == {"rows": 20000, "keys": 50, "partitions": 4}
+    again = tmp_path / "again"
+    again.mkdir()
+    planned = snakemake(again, "-n", "--config", f"reproduce={out}")
+    assert planned.returncode == 0, output_of(planned)
+    assert "rule dataset:" in output_of(planned)
 
 
 def test_second_run_has_nothing_to_do(study):

@@ -9,17 +9,27 @@ shared machine varies by +-15 % (docs/benchmarks.md), so the bounds leave room f
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 
 import pandas as pd
 import yaml
 
+from parbench import registry
 from parbench.reproduce import compare
 from parbench.reproduce.outputs import read_log
+from parbench.study import schema as config_schema
 
 EXPORT_TOLERANCE = {"lower": -0.25, "upper": 0.25}
 # Parameters that say nothing about the work (every seed costs the same).
 LEFT_OUT = ("seed",)
+
+
+@functools.cache
+def size_parameters(problem: str) -> frozenset[str]:
+    """What a study's size may set for `problem`, so what a reported series may state: a run's
+    own record also holds what the workflow passed it, such as the group-by's `dataset` path."""
+    return frozenset(config_schema.problem_params(registry.describe()["problems"][problem]))
 
 
 def cases(log: list[dict], statuses: dict[str, str]) -> dict[tuple, list[dict]]:
@@ -28,7 +38,8 @@ def cases(log: list[dict], statuses: dict[str, str]) -> dict[tuple, list[dict]]:
     for record in log:
         if statuses.get(record["run"]) != "ok":
             continue
-        params = {k: v for k, v in sorted(record["params"].items()) if k not in LEFT_OUT}
+        stated = size_parameters(record["problem"]) - set(LEFT_OUT)
+        params = {k: v for k, v in sorted(record["params"].items()) if k in stated}
         key = (record["problem"], record["kernel"], json.dumps(params, sort_keys=True))
         found.setdefault(key, []).append(record)
     return found
