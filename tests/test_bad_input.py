@@ -21,6 +21,7 @@ BAD_RUNS = {
     "not a number": (["run", "pi", "serial", "--samples", "many"], "--samples", "invalid int value"),
     "fractional count": (["run", "pi", "serial", "--samples", "2.5"], "--samples", "invalid int value"),
     "negative seed": (["run", "pi", "serial", "--seed", "-1"], "--seed", "must be >= 0"),
+    "abbreviated option": (["run", "pi", "serial", "--sample", "10"], "--sample", "unrecognized arguments"),
     "missing scheduler file": (
         ["run", "pi", "dask", "--scheduler-file", "/nonexistent/scheduler.json"],
         "--scheduler-file",
@@ -66,9 +67,11 @@ def test_output_folder_missing(tmp_path):
     assert_one_line_error(done, "--out", "does not exist")
 
 
-def test_output_folder_not_writable():
-    # /proc/self refuses new files even to root, so this holds in CI too.
-    done = run_parbench("run", "pi", "serial", "--out", "/proc/self/r.h5", check=False)
+# /proc and /sys refuse new files even to root (to whom the permission bits say yes), so this
+# holds in CI too.
+@pytest.mark.parametrize("out", ["/proc/self/r.h5", "/proc/r.h5", "/sys/r.h5"])
+def test_output_folder_not_writable(out):
+    done = run_parbench("run", "pi", "serial", "--out", out, check=False)
     assert_one_line_error(done, "--out", "not writable")
 
 

@@ -18,7 +18,11 @@ from parbench.verify import Mismatch, verify
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line (and exit 2), like every other bad input."""
+    """argparse, but a usage error is one line (and exit 2), like every other bad input, and a
+    mistyped option is one too: `--sample 10` must not pass for `--samples` (no abbreviations)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
 
     def error(self, message):
         raise UsageError(self.prog, message)

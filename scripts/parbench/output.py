@@ -10,6 +10,7 @@ import fcntl
 import json
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import h5py
@@ -142,7 +143,7 @@ def check_output_path(path, argument: str, force: bool) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise UsageError(argument, f"folder {folder} does not exist")
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not can_create_files_in(folder):
         raise UsageError(argument, f"folder {folder} is not writable")
     if path.is_dir():
         raise UsageError(argument, f"{path} is a folder")
@@ -158,6 +159,19 @@ def check_log_path(path, argument: str) -> Path:
         raise UsageError(argument, f"folder {folder} does not exist")
     if path.exists() and not (path.is_file() and os.access(path, os.W_OK)):
         raise UsageError(argument, f"{path} is not a writable file")
-    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+    if not path.exists() and not can_create_files_in(folder):
         raise UsageError(argument, f"folder {folder} is not writable")
     return path
+
+
+def can_create_files_in(folder: Path) -> bool:
+    """Whether a file can be made in `folder`, found by making one: permission bits do not tell
+    for root (to whom os.access says yes almost everywhere), /sys or /proc, or a file system
+    that refuses writes on the server's side."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".parbench-probe-"):
+            return True
+    except OSError:
+        return False

@@ -18,6 +18,7 @@ CLUSTERS = {"dask": dask_cluster.cluster, "spark": spark_cluster.cluster}
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m parbench.launchers",
+        allow_abbrev=False,  # a mistyped option is an error, not a guess
         description="Start a Dask or Spark cluster on the nodes of this SLURM allocation, run COMMAND "
         "with the option that joins it appended (dask: --scheduler-file FILE, spark: --master URL), "
         "then stop the cluster.",
