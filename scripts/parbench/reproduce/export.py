@@ -26,10 +26,12 @@ LEFT_OUT = ("seed",)
 
 
 @functools.cache
-def size_parameters(problem: str) -> frozenset[str]:
-    """What a study's size may set for `problem`, so what a reported series may state: a run's
-    own record also holds what the workflow passed it, such as the group-by's `dataset` path."""
-    return frozenset(config_schema.problem_params(registry.describe()["problems"][problem]))
+def stated_parameters(problem: str) -> frozenset[str]:
+    """The parameters a series of `problem` states: what a study's size may set (a run's own
+    record also holds what the workflow passed it, such as the group-by's `dataset` path), but
+    LEFT_OUT."""
+    settable = config_schema.problem_params(registry.describe()["problems"][problem])
+    return frozenset(settable) - frozenset(LEFT_OUT)
 
 
 def cases(log: list[dict], statuses: dict[str, str]) -> dict[tuple, list[dict]]:
@@ -38,7 +40,7 @@ def cases(log: list[dict], statuses: dict[str, str]) -> dict[tuple, list[dict]]:
     for record in log:
         if statuses.get(record["run"]) != "ok":
             continue
-        stated = size_parameters(record["problem"]) - set(LEFT_OUT)
+        stated = stated_parameters(record["problem"])
         params = {k: v for k, v in sorted(record["params"].items()) if k in stated}
         key = (record["problem"], record["kernel"], json.dumps(params, sort_keys=True))
         found.setdefault(key, []).append(record)
