@@ -91,6 +91,8 @@ def test_mandelbrot_whole_grid_matches_the_escape_time_definition(references, ke
     wrong = np.argwhere(counts != want)
     assert not len(wrong), f"{len(wrong)} pixels differ, first {tuple(wrong[0])}"
     assert 0 < (want == p["maxiter"]).sum() < want.size  # the grid has pixels in and out of the set
+    # A flipped or mirrored image must not match: the region is symmetric in neither axis.
+    assert (want != want[::-1]).any() and (want != want[:, ::-1]).any()
 
 
 def chunk_hits(seed: int, chunk: int, samples: int) -> int:
