@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from parbench.runner import RunRequest, execute
 from parbench.verify import verify
 
@@ -64,3 +66,32 @@ class References:
     def check(self, result: Path, problem: str, kernel: str) -> dict:
         """Verifies a result against serial (raises on any difference); returns its record."""
         return verify(result, self(problem, kernel))
+
+
+def escape_times(p: dict) -> np.ndarray:
+    """The Mandelbrot counts by the textbook definition, written here rather than taken from the
+    kernels: c at each pixel's centre, z <- z^2 + c from z = 0 in complex arithmetic, the count is
+    the iteration n at which |z|^2 > 4 first holds (maxiter if it never does)."""
+    counts = np.empty((p["height"], p["width"]), dtype=np.int64)
+    for row in range(p["height"]):
+        y = p["ymin"] + (p["ymax"] - p["ymin"]) * (row + 0.5) / p["height"]
+        for col in range(p["width"]):
+            c = complex(p["xmin"] + (p["xmax"] - p["xmin"]) * (col + 0.5) / p["width"], y)
+            z, n = 0j, 0
+            while n < p["maxiter"] and z.real * z.real + z.imag * z.imag <= 4.0:
+                z, n = z * z + c, n + 1
+            counts[row, col] = n
+    return counts
+
+
+def chunk_hits(seed: int, chunk: int, samples: int) -> int:
+    """One chunk's hits by the documented stream: the chunk-th child of SeedSequence(seed), PCG64,
+    blocks of 65536 points, each block's x then its y; a point is a hit when x^2 + y^2 <= 1."""
+    child = np.random.SeedSequence(seed).spawn(chunk + 1)[chunk]
+    rng = np.random.Generator(np.random.PCG64(child))
+    hits = 0
+    for start in range(0, samples, 65536):
+        size = min(65536, samples - start)
+        x, y = rng.random(size), rng.random(size)
+        hits += int(np.count_nonzero(x * x + y * y <= 1.0))
+    return hits

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import workers_that_worked
-from farm_cases import KERNELS, SIZES, WORKERS, params, run
+from farm_cases import KERNELS, SIZES, WORKERS, chunk_hits, escape_times, params, run
 from parbench.runner import RunRequest, execute
 
 LOCAL_VARIANTS = ("threads", "processes", "futures-threads", "futures-processes")
@@ -61,22 +61,6 @@ def test_mandelbrot_counts_known_points(tmp_path):
     assert counts[1, 2] == 5
 
 
-def escape_times(p: dict) -> np.ndarray:
-    """The Mandelbrot counts by the textbook definition, written here rather than taken from the
-    kernels: c at each pixel's centre, z <- z^2 + c from z = 0 in complex arithmetic, the count is
-    the iteration n at which |z|^2 > 4 first holds (maxiter if it never does)."""
-    counts = np.empty((p["height"], p["width"]), dtype=np.int64)
-    for row in range(p["height"]):
-        y = p["ymin"] + (p["ymax"] - p["ymin"]) * (row + 0.5) / p["height"]
-        for col in range(p["width"]):
-            c = complex(p["xmin"] + (p["xmax"] - p["xmin"]) * (col + 0.5) / p["width"], y)
-            z, n = 0j, 0
-            while n < p["maxiter"] and z.real * z.real + z.imag * z.imag <= 4.0:
-                z, n = z * z + c, n + 1
-            counts[row, col] = n
-    return counts
-
-
 @pytest.mark.parametrize("kernel", KERNELS)
 def test_mandelbrot_whole_grid_matches_the_escape_time_definition(references, kernel):
     """Every pixel of the serial result (the reference all variants are checked against), 29 rows
@@ -93,19 +77,6 @@ def test_mandelbrot_whole_grid_matches_the_escape_time_definition(references, ke
     assert 0 < (want == p["maxiter"]).sum() < want.size  # the grid has pixels in and out of the set
     # A flipped or mirrored image must not match: the region is symmetric in neither axis.
     assert (want != want[::-1]).any() and (want != want[:, ::-1]).any()
-
-
-def chunk_hits(seed: int, chunk: int, samples: int) -> int:
-    """One chunk's hits by the documented stream: the chunk-th child of SeedSequence(seed), PCG64,
-    blocks of 65536 points, each block's x then its y; a point is a hit when x^2 + y^2 <= 1."""
-    child = np.random.SeedSequence(seed).spawn(chunk + 1)[chunk]
-    rng = np.random.Generator(np.random.PCG64(child))
-    hits = 0
-    for start in range(0, samples, 65536):
-        size = min(65536, samples - start)
-        x, y = rng.random(size), rng.random(size)
-        hits += int(np.count_nonzero(x * x + y * y <= 1.0))
-    return hits
 
 
 @pytest.mark.parametrize("kernel", KERNELS)

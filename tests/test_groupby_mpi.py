@@ -4,7 +4,7 @@ ranks, verified against serial; the partials meet in one `Reduce` with a merging
 import pytest
 
 from conftest import run_mpi, workers_that_worked
-from groupby_cases import KERNELS, WORKERS, dataset, reference  # noqa: F401
+from groupby_cases import KERNELS, WORKERS, dataset, generate, reference, run  # noqa: F401
 from parbench.verify import verify
 
 
@@ -29,3 +29,14 @@ def test_mpi_bad_dataset_is_one_line_from_rank_0(tmp_path):
     assert done.returncode == 2
     assert done.stderr.count("parbench: error: --dataset:") == 1 and "no such folder" in done.stderr
     assert not out.exists()
+
+
+def test_mpi_ranks_without_a_partition(tmp_path):
+    """Two partitions over 3 ranks: the rank with none must add nothing to the reduction (the
+    merge's identity), and the answer is serial's."""
+    data = generate(tmp_path / "two-partitions", partitions=2)
+    serial = run(data, tmp_path / "serial.h5", "serial", "pandas", 1)
+    out = tmp_path / "mpi.h5"
+    run_mpi(3, "run", "groupby", "mpi", "--dataset", data, "--out", out)
+    record = verify(out, serial)
+    assert len(set(workers_that_worked(record).values())) == 2

@@ -11,7 +11,17 @@ import numpy as np
 import pytest
 
 from conftest import run_in_process, workers_that_worked
-from heat_cases import KERNELS, WORKERS, References, field, option_args, run
+from heat_cases import (
+    KERNELS,
+    THIN_BLOCKS,
+    WORKERS,
+    References,
+    assert_textbook,
+    field,
+    option_args,
+    run,
+    thin_block_case,
+)
 from parbench.heat import initial
 from parbench.kernels import heat as kernels
 
@@ -201,3 +211,26 @@ def test_bad_hdf5_init(tmp_path, capsys):
         f["field"] = np.full((23, 19), np.nan)
     assert "NaN" in bad(tmp_path, capsys, "--init", *option_args(init=nan))
     bad(tmp_path, capsys, "--init", *option_args(init=tmp_path / "absent.h5"))
+
+
+@pytest.mark.parametrize(("workers", "nx", "ny"), THIN_BLOCKS.values(), ids=THIN_BLOCKS)
+@pytest.mark.parametrize("variant", LOCAL_VARIANTS)
+def test_blocks_one_and_two_rows_thick(tmp_path, variant, workers, nx, ny):
+    """The row-splitting variants at the edges of their split, from a field with no symmetry,
+    against the textbook scheme."""
+    overrides, want = thin_block_case(tmp_path, nx, ny)
+    out = tmp_path / "out.h5"
+    code = run_in_process(
+        "run",
+        "heat",
+        variant,
+        "--kernel",
+        "numpy",
+        "--workers",
+        workers,
+        "--out",
+        out,
+        *option_args(**overrides),
+    )
+    assert code == 0
+    assert_textbook(field(out), want)

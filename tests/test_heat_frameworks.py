@@ -9,7 +9,18 @@ import os
 import pytest
 
 from conftest import dask_worker_pids, workers_that_worked
-from heat_cases import KERNELS, WORKERS, References, attrs, field, job, run
+from heat_cases import (
+    KERNELS,
+    THIN_BLOCKS,
+    WORKERS,
+    References,
+    assert_textbook,
+    attrs,
+    field,
+    job,
+    run,
+    thin_block_case,
+)
 from parbench.heat.checkpoint import Checkpoint
 
 
@@ -53,3 +64,15 @@ def test_resume_and_checkpoint(tmp_path, heat_references, request, variant, hand
     run(tmp_path, variant, "numpy", 2, handles=handles, checkpoint_every=2, steps_per_exchange=2)
     assert attrs(out, "summary")["resumed_from_step"] == 1
     heat_references.check(out, "numpy")
+
+
+@pytest.mark.parametrize(("workers", "nx", "ny"), [THIN_BLOCKS["rows-of-1"], THIN_BLOCKS["rows-of-2"]])
+@pytest.mark.parametrize("variant, handle", [("dask", "dask_client"), ("spark", "spark_session")])
+def test_blocks_one_and_two_rows_thick(tmp_path, request, variant, handle, workers, nx, ny):
+    """Dask's and Spark's row blocks one and two rows thick, from a field with no symmetry, against
+    the textbook scheme (Spark: rounds of 2 steps, so a round's halo is as deep as a block)."""
+    overrides, want = thin_block_case(tmp_path, nx, ny)
+    handles = {"client" if variant == "dask" else "session": request.getfixturevalue(handle)}
+    depth = 2 if variant == "spark" and nx > 5 else 1
+    out = run(tmp_path, variant, "numpy", workers, handles=handles, steps_per_exchange=depth, **overrides)
+    assert_textbook(field(out), want)

@@ -7,7 +7,16 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_mpi, workers_that_worked
-from heat_cases import KERNELS, WORKERS, References, option_args
+from heat_cases import (
+    KERNELS,
+    THIN_BLOCKS,
+    WORKERS,
+    References,
+    assert_textbook,
+    field,
+    option_args,
+    thin_block_case,
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +51,14 @@ def test_mpi_grid_too_small(tmp_path):
     assert done.returncode == 2
     assert "--nx" in done.stderr and done.stderr.count("error") == 1
     assert not (tmp_path / "x.h5").exists()
+
+
+@pytest.mark.parametrize(("ranks", "nx", "ny"), THIN_BLOCKS.values(), ids=THIN_BLOCKS)
+def test_mpi_blocks_one_and_two_cells_thick(tmp_path, ranks, nx, ny):
+    """Every process grid shape and block thickness at its edge, from a field with no symmetry,
+    against the textbook scheme: a block whose last row or column is never updated, or a halo
+    sent to the wrong neighbour, shows in the cells it owns."""
+    overrides, want = thin_block_case(tmp_path, nx, ny)
+    out = tmp_path / "mpi.h5"
+    run_mpi(ranks, "run", "heat", "mpi", "--kernel", "numpy", "--out", out, *option_args(**overrides))
+    assert_textbook(field(out), want)
