@@ -210,3 +210,30 @@ def test_machine_differences_list_both_sides():
     (warning,) = compare.warnings(here)
     assert "load average up to 5.5 on 2 cores" in warning
     assert compare.warnings({**here, "highest_load": 1.5}) == []
+
+
+@pytest.mark.parametrize(
+    ("measured", "verdict"),
+    [
+        (1.9 * (1 - 0.1), "reproduced"),  # on the lower bound
+        (1.9 * (1 - 0.1) * (1 - 1e-9), "not reproduced"),  # just below it
+        (1.9 * (1 + 0.2), "reproduced"),  # on the upper bound
+        (1.9 * (1 + 0.2) * (1 + 1e-9), "not reproduced"),  # just above it
+        (1.9, "reproduced"),
+    ],
+)
+def test_both_bounds_of_a_tolerance_decide(measured, verdict):
+    assert compare.judge(1.9, measured, {"lower": -0.1, "upper": 0.2}) == verdict
+
+
+@pytest.mark.parametrize(
+    ("bounds", "inside", "outside"),
+    [
+        ({"min": 1.5}, [1.5, 1.6, 99.0], [1.5 - 1e-9, -1.0]),
+        ({"max": 0.8}, [0.8, 0.0, -5.0], [0.8 + 1e-9, 2.0]),
+        ({"min": 0.5, "max": 0.9}, [0.5, 0.7, 0.9], [0.5 - 1e-9, 0.9 + 1e-9, 5.0]),
+    ],
+)
+def test_both_bounds_of_a_claim_decide(bounds, inside, outside):
+    assert [compare.judge_claim(bounds, m) for m in inside] == ["reproduced"] * len(inside)
+    assert [compare.judge_claim(bounds, m) for m in outside] == ["not reproduced"] * len(outside)

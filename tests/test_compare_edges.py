@@ -1,0 +1,163 @@
+"""Every problem's `compare` at the edge of what it accepts: just inside its tolerance passes, just
+outside fails, for each field it checks; exact fields fail on a difference of one. A tolerance
+loosened a thousandfold, or a field left unchecked, fails here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from parbench import registry
+from parbench.problems import groupby, heat
+
+
+def compare(problem: str, result: dict, reference: dict) -> str | None:
+    return registry.problem(problem).compare(result, reference)
+
+
+def nudged(values: np.ndarray, where: tuple, relative: float) -> np.ndarray:
+    """A copy with one element moved by `relative` of its own size."""
+    out = np.array(values, dtype=np.float64)
+    out[where] *= 1 + relative
+    return out
+
+
+# --- heat: 1e-12 relative to the reference, NaN never matches ----------------------------------
+
+HEAT_FIELD = np.random.default_rng(3).uniform(1.0, 100.0, (6, 5))
+
+
+@pytest.mark.parametrize("where", [(0, 0), (3, 2), (5, 4)])
+def test_heat_accepts_just_inside_its_tolerance_and_refuses_just_outside(where):
+    tolerance = heat.RELATIVE_TOLERANCE
+    assert tolerance == 1e-12  # docs/formats.md states it
+    reference = {"field": HEAT_FIELD}
+    assert compare("heat", {"field": nudged(HEAT_FIELD, where, 0.8 * tolerance)}, reference) is None
+    assert compare("heat", {"field": nudged(HEAT_FIELD, where, -0.8 * tolerance)}, reference) is None
+    for relative in (1.5 * tolerance, -1.5 * tolerance):
+        message = compare("heat", {"field": nudged(HEAT_FIELD, where, relative)}, reference)
+        assert message and message.startswith(f"field[{where[0]}, {where[1]}] is "), message
+        assert "(1 of 30 elements differ by more than 1e-12 relative)" in message
+
+
+def test_heat_refuses_nan_a_zero_that_moved_and_another_shape():
+    reference = {"field": HEAT_FIELD}
+    with_nan = HEAT_FIELD.copy()
+    with_nan[2, 1] = np.nan
+    assert compare("heat", {"field": with_nan}, reference).startswith("field[2, 1] is nan")
+    zero = HEAT_FIELD.copy()
+    zero[1, 1] = 0.0
+    moved = zero.copy()
+    moved[1, 1] = 1e-300  # relative to a zero reference, any change is too much
+    assert compare("heat", {"field": moved}, {"field": zero}).startswith("field[1, 1]")
+    assert "shape (5, 6) differs" in compare("heat", {"field": HEAT_FIELD.T}, reference)
+
+
+# --- exact problems: one unit anywhere is a difference -----------------------------------------
+
+
+def test_mandelbrot_refuses_one_count_off_anywhere():
+    counts = np.arange(35, dtype=np.int32).reshape(5, 7)
+    assert compare("mandelbrot", {"counts": counts.copy()}, {"counts": counts}) is None
+    for where in [(0, 0), (4, 6), (2, 3)]:
+        off = counts.copy()
+        off[where] += 1
+        message = compare("mandelbrot", {"counts": off}, {"counts": counts})
+        assert message == (
+            f"counts[{where[0]}, {where[1]}] is {counts[where] + 1} but the reference has {counts[where]} "
+            "(1 of 35 elements differ)"
+        )
+    assert "shape (7, 5)" in compare("mandelbrot", {"counts": counts.T.copy()}, {"counts": counts})
+
+
+def pi_result(hits: int, samples: int) -> dict:
+    return {
+        "hits": np.array(np.int64(hits)),
+        "samples": np.array(np.int64(samples)),
+        "estimate": np.array(0.0),
+    }
+
+
+def test_pi_refuses_one_hit_or_one_sample_off():
+    reference = pi_result(7_853, 10_000)
+    assert compare("pi", pi_result(7_853, 10_000), reference) is None
+    assert compare("pi", pi_result(7_854, 10_000), reference) == (
+        "hits[] is 7854 but the reference has 7853 (1 of 1 elements differ)"
+    )
+    assert compare("pi", pi_result(7_853, 9_999), reference).startswith("samples[] is 9999")
+
+
+@pytest.mark.parametrize("field", ["tasks_done", "checksum", "serial_state"])
+def test_amdahl_refuses_each_field_one_off(field):
+    reference = {
+        "tasks_done": np.array(np.int64(12)),
+        "checksum": np.array(np.uint64(2**63 + 5)),
+        "serial_state": np.array(np.uint64(77)),
+    }
+    assert compare("amdahl", dict(reference), reference) is None
+    off = {**reference, field: reference[field] + reference[field].dtype.type(1)}
+    assert compare("amdahl", off, reference).startswith(f"{field}[] is ")
+
+
+# --- groupby: exact counts and extremes, 1e-9 relative for sums, means and deviations -------------
+
+
+def groupby_result() -> dict:
+    """A hand-made answer for three keys (the third with one row: no deviation)."""
+    return {
+        "keys": np.array([0, 1, 2]),
+        "count": np.array([4, 3, 1]),
+        "sum": np.array([10.0, 6.0, 2.5]),
+        "mean": np.array([2.5, 2.0, 2.5]),
+        "std": np.array([1.2909944487358056, 1.0, np.nan]),
+        "min": np.array([1.0, 1.0, 2.5]),
+        "max": np.array([4.0, 3.0, 2.5]),
+        "histogram": np.array([3, 4, 1]),
+        "histogram_edges": np.array([0.0, 2.0, 4.0, 6.0]),
+        "top_keys": np.array([0, 1, 2]),
+        "top_sums": np.array([10.0, 6.0, 2.5]),
+    }
+
+
+@pytest.mark.parametrize("field", groupby.ROUNDED + ("top_sums",))
+def test_groupby_accepts_just_inside_its_tolerance_and_refuses_just_outside(field):
+    tolerance = groupby.RELATIVE_TOLERANCE
+    assert tolerance == 1e-9
+    reference = groupby_result()
+    for relative in (0.8 * tolerance, -0.8 * tolerance):
+        assert (
+            compare("groupby", {**reference, field: nudged(reference[field], (1,), relative)}, reference)
+            is None
+        )
+    for relative in (1.5 * tolerance, -1.5 * tolerance):
+        message = compare(
+            "groupby", {**reference, field: nudged(reference[field], (1,), relative)}, reference
+        )
+        assert message and message.startswith(f"{field}[1] is ") and "beyond 1e-09 relative" in message
+
+
+@pytest.mark.parametrize("field", groupby.EXACT)
+def test_groupby_refuses_any_change_of_an_exact_field(field):
+    reference = groupby_result()
+    changed = reference[field].copy()
+    changed[-1] = changed[-1] + (1 if changed.dtype.kind in "iu" else 1e-12 * abs(changed[-1]) + 1e-300)
+    assert compare("groupby", {**reference, field: changed}, reference).startswith(f"{field}[")
+
+
+def test_groupby_deviation_nan_meets_only_nan():
+    reference = groupby_result()
+    assert compare("groupby", {**reference, "std": np.array([1.2909944487358056, 1.0, 0.0])}, reference)
+    assert compare("groupby", {**reference, "std": np.array([np.nan, 1.0, np.nan])}, reference).startswith(
+        "std[0] is nan"
+    )
+
+
+def test_groupby_top_keys_may_swap_only_when_their_sums_tie():
+    reference = groupby_result()
+    tied = {**reference, "sum": np.array([10.0, 10.0 * (1 + 0.5e-9), 2.5])}
+    swapped = {**tied, "top_keys": np.array([1, 0, 2]), "top_sums": np.array([10.0, 10.0, 2.5])}
+    assert compare("groupby", swapped, {**tied, "top_sums": np.array([10.0, 10.0, 2.5])}) is None
+    apart = {**reference, "top_keys": np.array([1, 0, 2])}
+    assert (
+        compare("groupby", apart, reference) == "top_keys[0] is 1 but the reference has 0 (sums 6.0 and 10.0)"
+    )
