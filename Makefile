@@ -10,7 +10,7 @@ CORES ?= all
 # an mpi4py built against the site's MPI (README).
 EXTRAS ?= workflow,test,mpich
 
-.PHONY: study test lint install constraints schema clean
+.PHONY: study test lint install constraints schema clean mutants
 
 $(STAMP): pyproject.toml envs/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,3 +42,10 @@ constraints: $(STAMP)
 
 clean:
 	rm -rf results logs .snakemake
+
+# Mutation testing of the numerical core (docs/mutation.md). Long: not part of `make test`.
+# MODULES=scripts/parbench/verify.py limits it to some modules; LANES=1 to one core.
+MODULES ?=
+LANES ?= 2
+mutants: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tests/mutation/mutants.py --lanes $(LANES) $(MODULES)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from parbench import registry
+from parbench import registry, verify
 from parbench.problems import groupby, heat
+from parbench.verify import Mismatch
 
 
 def compare(problem: str, result: dict, reference: dict) -> str | None:
@@ -161,3 +162,43 @@ def test_groupby_top_keys_may_swap_only_when_their_sums_tie():
     assert (
         compare("groupby", apart, reference) == "top_keys[0] is 1 but the reference has 0 (sums 6.0 and 10.0)"
     )
+
+
+# --- verify.compare: same problem, same parameters (tuning ones aside), then the problem's compare
+
+
+def record_of(problem: str, **params) -> dict:
+    defaults = {p.name: p.default for p in registry.all_params(registry.problem(problem))}
+    return {"problem": problem, "params": {**defaults, **params}}
+
+
+def test_verify_refuses_another_problem_either_way():
+    counts = {"counts": np.zeros((2, 2), np.int32)}
+    for got, want in (("pi", "mandelbrot"), ("mandelbrot", "pi")):
+        with pytest.raises(Mismatch, match=f"problem '{got}' differs from the reference's '{want}'"):
+            verify.compare(record_of(got), counts, record_of(want), counts)
+
+
+@pytest.mark.parametrize("problem", ["mandelbrot", "pi", "heat", "amdahl"])
+def test_verify_refuses_any_result_parameter_above_or_below_the_reference(problem):
+    """Every parameter that changes the answer (the seed too, which comes after the tuning ones)."""
+    reference = record_of(problem)
+    for param in registry.all_params(registry.problem(problem)):
+        if param.tuning or param.type is str:
+            continue
+        for step in (1, -1):
+            moved = param.default + step * (1 if param.type is int else 0.25)
+            got = record_of(problem, **{param.name: moved})
+            with pytest.raises(Mismatch, match=f"parameter {param.option} is {moved!r} but"):
+                verify.compare(got, {}, reference, {})
+
+
+def test_verify_ignores_only_tuning_parameters():
+    counts = np.arange(6, dtype=np.int32).reshape(2, 3)
+    reference = record_of("mandelbrot")
+    tuned = record_of("mandelbrot", rows_per_task=5)
+    verify.compare(tuned, {"counts": counts}, reference, {"counts": counts.copy()})
+    off = counts.copy()
+    off[1, 2] += 1
+    with pytest.raises(Mismatch, match=r"counts\[1, 2\] is 6 but the reference has 5"):
+        verify.compare(tuned, {"counts": off}, reference, {"counts": counts})

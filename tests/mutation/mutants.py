@@ -1,0 +1,318 @@
+"""Mutation testing of parbench's numerical core with cosmic-ray (`make mutants`).
+
+For each module of tests/mutation/modules.toml, cosmic-ray changes one thing at a time (an
+operator, a comparison, a constant, a loop that never runs, ...) and runs the tests listed for the
+module; a mutant the tests notice is *killed*, one they do not *survived*. Survivors judged
+equivalent (no output can change) are listed with the reason in tests/mutation/equivalent.toml.
+The result goes to docs/mutation.md.
+
+cosmic-ray writes each mutant into the source file it tests, so the run works on copies of the
+tree in .mutants/ (one per parallel lane), never on your checkout: with PYTHONPATH pointing at the
+copy, every process a test starts (pool workers, MPI ranks, Dask workers, Spark's Python workers)
+imports the mutant.
+
+    python tests/mutation/mutants.py                         # every module, 2 lanes
+    python tests/mutation/mutants.py scripts/parbench/verify.py --lanes 1
+    python tests/mutation/mutants.py --report-only           # docs/mutation.md from the last run
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+WORK = ROOT / ".mutants"
+BIN = Path(sys.executable).parent
+# Replacements left out, with the reason (docs/mutation.md repeats it): on numbers, bitwise,
+# shift and power operators and identity or membership tests mostly raise a TypeError at once or
+# never end (a power of large integers), and cosmic-ray's variable inserter and replacer make
+# dozens of mutants a line that mostly fail with a NameError. They cost hours and say little.
+EXCLUDED_OPERATORS = [
+    r"core/ReplaceBinaryOperator_\w+_(Pow|RShift|LShift|BitOr|BitAnd|BitXor)$",
+    r"core/ReplaceComparisonOperator_\w+_(Is|IsNot|In|NotIn)$",
+    r"core/Variable(Inserter|Replacer)$",
+]
+TARGET = 0.90
+
+
+@dataclass
+class Module:
+    path: str
+    tests: list[str]
+
+    @property
+    def slug(self) -> str:
+        return self.path.removeprefix("scripts/parbench/").removesuffix(".py").replace("/", ".")
+
+
+@dataclass
+class Outcome:
+    module: str
+    total: int = 0
+    killed: int = 0
+    survived: list[dict] = field(default_factory=list)
+    equivalent: list[dict] = field(default_factory=list)
+    skipped: int = 0
+    seconds: float = 0.0
+
+    @property
+    def judged(self) -> int:
+        return self.total - len(self.equivalent)
+
+    @property
+    def rate(self) -> float:
+        return self.killed / self.judged if self.judged else 1.0
+
+
+def load_modules() -> list[Module]:
+    table = tomllib.loads((HERE / "modules.toml").read_text())
+    return [Module(m["path"], m["tests"]) for m in table["module"]]
+
+
+def copy_tree(lane: int) -> Path:
+    """The working tree as it is now (tracked and new files, not ignored ones) in .mutants/."""
+    tree = WORK / f"tree-{lane}"
+    shutil.rmtree(tree, ignore_errors=True)
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.split(b"\0")
+    for name in filter(None, listed):
+        source = ROOT / os.fsdecode(name)
+        if source.is_file():
+            target = tree / os.fsdecode(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return tree
+
+
+def environment(tree: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree / "scripts"), PATH=f"{BIN}:{os.environ['PATH']}")
+    env.pop("PARBENCH_REQUIRE_ALL", None)
+    return env
+
+
+def test_command(module: Module, timeout: float) -> list[str]:
+    return [
+        str(BIN / "python"),
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        f"--timeout={int(timeout)}",
+        *module.tests,
+    ]
+
+
+class TestsFail(Exception):
+    """The module's tests fail before any mutation: no mutant can be judged."""
+
+
+def baseline(module: Module, tree: Path) -> float:
+    """Runs the module's tests on the unmutated copy: they must pass, and their time sets the
+    timeout a mutant gets (a mutant that hangs is killed by it)."""
+    started = time.monotonic()
+    done = subprocess.run(
+        test_command(module, 600), cwd=tree, env=environment(tree), capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise TestsFail(f"the tests of {module.path} fail before any mutation:\n{done.stdout[-3000:]}")
+    return time.monotonic() - started
+
+
+def config(module: Module, seconds: float) -> str:
+    timeout = max(30.0, 4 * seconds + 10)
+    command = shlex.join(test_command(module, timeout)).replace("\\", "\\\\").replace('"', '\\"')
+    excluded = ", ".join(f"'{pattern}'" for pattern in EXCLUDED_OPERATORS)
+    return (
+        "[cosmic-ray]\n"
+        f'module-path = "{module.path}"\n'
+        f"timeout = {timeout}\n"
+        "excluded-modules = []\n"
+        f'test-command = "{command}"\n\n'
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n\n'
+        "[cosmic-ray.filters.operators-filter]\n"
+        f"exclude-operators = [{excluded}]\n"
+    )
+
+
+def mutate(module: Module, lane: int) -> Path:
+    """One module's whole run on lane `lane`'s copy; returns its session database."""
+    tree = WORK / f"tree-{lane}"
+    seconds = baseline(module, tree)
+    cfg, session = WORK / f"{module.slug}.toml", WORK / f"{module.slug}.sqlite"
+    cfg.write_text(config(module, seconds))
+    session.unlink(missing_ok=True)
+    env = environment(tree)
+    for command in (
+        ["cosmic-ray", "init", str(cfg), str(session)],
+        ["cr-filter-operators", str(session), str(cfg)],
+        ["cr-filter-pragma", str(session)],
+        ["cosmic-ray", "exec", str(cfg), str(session)],
+    ):
+        subprocess.run([str(BIN / command[0]), *command[1:]], cwd=tree, env=env, check=True)
+    if (tree / module.path).read_bytes() != (ROOT / module.path).read_bytes():
+        sys.exit(f"mutants: cosmic-ray left {tree / module.path} mutated; the lane's results are void")
+    return session
+
+
+def source_line(module: str, line: int) -> str:
+    return (ROOT / module).read_text().splitlines()[line - 1].strip()
+
+
+def equivalents() -> list[dict]:
+    return tomllib.loads((HERE / "equivalent.toml").read_text()).get("mutant", [])
+
+
+def matching_reason(module: str, mutant: dict, known: list[dict]) -> str | None:
+    for entry in known:
+        if (
+            entry["module"] == module
+            and re.fullmatch(entry["operator"], mutant["operator"])
+            and entry["line"] == mutant["line_text"]
+        ):
+            return entry["reason"]
+    return None
+
+
+def outcome(module: Module, session: Path) -> Outcome:
+    dumped = subprocess.run(
+        [str(BIN / "cosmic-ray"), "dump", str(session)], check=True, capture_output=True, text=True
+    ).stdout
+    result, known = Outcome(module.path), equivalents()
+    for line in dumped.splitlines():
+        item, work = json.loads(line)
+        if work is None or work["worker_outcome"] == "skipped":
+            result.skipped += 1
+            continue
+        result.total += 1
+        if work["test_outcome"] != "survived":
+            result.killed += 1
+            continue
+        mutation = item["mutations"][0]
+        mutant = {
+            "operator": mutation["operator_name"],
+            "line": mutation["start_pos"][0],
+            "line_text": source_line(module.path, mutation["start_pos"][0]),
+            "diff": work.get("diff") or "",
+        }
+        reason = matching_reason(module.path, mutant, known)
+        if reason:
+            result.equivalent.append({**mutant, "reason": reason})
+        else:
+            result.survived.append(mutant)
+    result.seconds = (
+        float(json.loads(session.with_suffix(".json").read_text())["seconds"])
+        if (session.with_suffix(".json").exists())
+        else 0.0
+    )
+    return result
+
+
+def report(outcomes: list[Outcome]) -> str:
+    lines = [
+        "# Mutation testing: the last run",
+        "",
+        "Written by `make mutants` (tests/mutation/mutants.py); how it works and how to read it: the",
+        "bottom of this page. A mutant is one small change to a module of the numerical core; the",
+        "module's tests (tests/mutation/modules.toml) must fail on it. Killed counts mutants the tests",
+        "failed on or that timed out; equivalent ones (tests/mutation/equivalent.toml) cannot change",
+        f"any output and are left out of the rate. Target: {TARGET:.0%} killed in every module.",
+        "",
+        "| module | mutants | killed | survived | equivalent | killed of the rest | minutes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for o in outcomes:
+        mark = "" if o.rate >= TARGET else " **below target**"
+        lines.append(
+            f"| `{o.module}` | {o.total} | {o.killed} | {len(o.survived)} | {len(o.equivalent)} "
+            f"| {o.rate:.1%}{mark} | {o.seconds / 60:.1f} |"
+        )
+    lines += ["", "## Survivors", ""]
+    for o in outcomes:
+        for s in o.survived:
+            lines += [f"- `{o.module}` line {s['line']}, {s['operator']}: `{s['line_text']}`"]
+    if not any(o.survived for o in outcomes):
+        lines.append("None: every surviving mutant is killed or judged equivalent below.")
+    lines += ["", "## Equivalent mutants", ""]
+    for o in outcomes:
+        for s in o.equivalent:
+            lines += [f"- `{o.module}` line {s['line']}, {s['operator']}: `{s['line_text']}`: {s['reason']}"]
+    lines += ["", (HERE / "HOWTO.md").read_text().strip(), ""]
+    return "\n".join(lines)
+
+
+def run_lane(lane: int, modules: list[Module]) -> None:
+    copy_tree(lane)
+    for module in modules:
+        started = time.monotonic()
+        try:
+            session = mutate(module, lane)
+        except TestsFail as error:
+            print(f"mutants: {error}", file=sys.stderr, flush=True)
+            continue
+        seconds = time.monotonic() - started
+        session.with_suffix(".json").write_text(json.dumps({"seconds": seconds}))
+        o = outcome(module, session)
+        print(
+            f"mutants: {module.path}: {o.killed} of {o.judged} killed ({o.rate:.1%}), "
+            f"{len(o.survived)} survived, {len(o.equivalent)} equivalent, {seconds / 60:.1f} min",
+            flush=True,
+        )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("modules", nargs="*", help="module paths (default: all of modules.toml)")
+    parser.add_argument("--lanes", type=int, default=2, help="modules mutated at once, each on its own copy")
+    parser.add_argument(
+        "--report-only", action="store_true", help="rewrite docs/mutation.md from the last run"
+    )
+    args = parser.parse_args(argv)
+    modules = load_modules()
+    if args.modules:
+        known = {m.path: m for m in modules}
+        unknown = [m for m in args.modules if m not in known]
+        if unknown:
+            parser.error(f"not in tests/mutation/modules.toml: {', '.join(unknown)}")
+        chosen = [known[m] for m in args.modules]
+    else:
+        chosen = modules
+    WORK.mkdir(exist_ok=True)
+    if not args.report_only:
+        lanes = [chosen[i :: args.lanes] for i in range(args.lanes)]
+        with concurrent.futures.ThreadPoolExecutor(args.lanes) as pool:
+            for future in [pool.submit(run_lane, i, lane) for i, lane in enumerate(lanes) if lane]:
+                future.result()
+    done = [m for m in modules if (WORK / f"{m.slug}.sqlite").exists()]
+    outcomes = [outcome(m, WORK / f"{m.slug}.sqlite") for m in done]
+    (ROOT / "docs" / "mutation.md").write_text(report(outcomes))
+    below = [o.module for o in outcomes if o.rate < TARGET]
+    print(f"mutants: docs/mutation.md written; below {TARGET:.0%}: {', '.join(below) or 'none'}")
+    return 1 if below else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
