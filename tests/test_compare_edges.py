@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from parbench import registry, verify
+from parbench.errors import UsageError
 from parbench.problems import groupby, heat
 from parbench.verify import Mismatch
 
@@ -69,6 +70,8 @@ def test_mandelbrot_refuses_one_count_off_anywhere():
             "(1 of 35 elements differ)"
         )
     assert "shape (7, 5)" in compare("mandelbrot", {"counts": counts.T.copy()}, {"counts": counts})
+    dropped = compare("mandelbrot", {"counts": counts[:-1]}, {"counts": counts})  # a row lost
+    assert dropped == "counts: shape (4, 7) differs from the reference's (5, 7)"
 
 
 def pi_result(hits: int, samples: int) -> dict:
@@ -202,3 +205,15 @@ def test_verify_ignores_only_tuning_parameters():
     off[1, 2] += 1
     with pytest.raises(Mismatch, match=r"counts\[1, 2\] is 6 but the reference has 5"):
         verify.compare(tuned, {"counts": off}, reference, {"counts": counts})
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "values"),
+    [("--xmin", "--xmax", (0.5, 0.5)), ("--xmin", "--xmax", (0.6, 0.5)), ("--ymin", "--ymax", (1.0, -1.0))],
+)
+def test_mandelbrot_refuses_an_empty_or_reversed_region(low, high, values):
+    problem = registry.problem("mandelbrot")
+    names = low.lstrip("-"), high.lstrip("-")
+    defaults = {p.name: p.default for p in registry.all_params(problem)}
+    with pytest.raises(UsageError, match=f"must be less than {high}"):
+        problem.check({**defaults, **dict(zip(names, values, strict=True))})

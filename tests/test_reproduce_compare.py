@@ -4,6 +4,8 @@ and machine differences they add up to."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 import pytest
 
@@ -237,3 +239,73 @@ def test_both_bounds_of_a_tolerance_decide(measured, verdict):
 def test_both_bounds_of_a_claim_decide(bounds, inside, outside):
     assert [compare.judge_claim(bounds, m) for m in inside] == ["reproduced"] * len(inside)
     assert [compare.judge_claim(bounds, m) for m in outside] == ["not reproduced"] * len(outside)
+
+
+def test_efficiency_is_the_speedup_per_worker():
+    s = study([one_series("processes", [{"workers": 2, "efficiency": 0.9}], judge=["efficiency"])])
+    (row,) = compare.compare(s, TWO_CORES, *tables(MEASURED)).itertuples()
+    assert row.figure == "efficiency" and row.measured == pytest.approx((1.0 / 0.55) / 2)
+    assert row.verdict == "reproduced" and row.ratio == pytest.approx((1.0 / 0.55) / 2 / 0.9)
+
+
+def test_only_the_series_problem_kernel_and_verified_runs_are_measured():
+    """Rows of other problems and kernels (named to sort before and after the series' own) and of
+    runs in any state but ok are left out: slower look-alikes would move the medians."""
+    timings, runs = tables(MEASURED)
+    strangers, stranger_runs = [], []
+    for column, value in (
+        ("problem", "amdahl"),
+        ("problem", "zeta"),
+        ("kernel", "numba"),
+        ("kernel", "python"),
+    ):
+        other = timings.assign(**{column: value, "run": timings["run"] + value})
+        strangers.append(other.assign(seconds=other["seconds"] * 10))
+        stranger_runs.append(runs.assign(run=runs["run"] + value))
+    for status in ("mismatch", "timed out"):  # before and after "ok"
+        other = timings.assign(run=timings["run"] + status, seconds=timings["seconds"] * 10)
+        strangers.append(other)
+        stranger_runs.append(runs.assign(run=runs["run"] + status, status=status))
+    mixed = pd.concat([timings, *strangers]), pd.concat([runs, *stranger_runs])
+    s = study([one_series("processes", [{"workers": 2, "speedup": 1.9}])])
+    (row,) = compare.compare(s, TWO_CORES, *mixed).itertuples()
+    assert row.measured == pytest.approx(1.0 / 0.55) and row.runs == 3
+
+
+def test_a_series_matches_numbers_within_rounding_and_other_values_exactly():
+    timings = pd.DataFrame(
+        {
+            "problem": "heat",
+            "kernel": "numpy",
+            "param.dt": [0.25, 0.25 * (1 + 1e-11), 0.25 * (1 + 1e-8), 0.25 * (1 - 1e-8), 0.0],
+            "param.init": ["b.dat", "b.dat", "b.dat", "b.dat", "a.dat"],
+            "param.flag": ["True", "True", "True", "True", "False"],
+            "param.zero": [0.0, 1e-10, 0.0, 0.0, 2e-9],
+        }
+    )
+
+    def rows(**parameters):
+        series = SimpleNamespace(problem="heat", kernel="numpy", parameters=parameters)
+        return compare.of_series(timings, series).index.tolist()
+
+    assert rows(dt=0.25) == [0, 1]  # 1e-9 relative
+    assert rows(init="b.dat") == [0, 1, 2, 3] and rows(init="a.dat") == [4] and rows(init="c.dat") == []
+    assert rows(flag=True) == [0, 1, 2, 3]  # a yes/no is matched as a word, not as 1 or 0
+    assert rows(zero=0.0) == [0, 1, 2, 3]  # near zero, 1e-9 absolute
+    assert rows(missing=1) == []  # a parameter the tables do not have matches no run
+
+
+def test_points_without_runs_and_the_texts():
+    s = study([one_series("processes", [{"workers": 8, "speedup": 7.5}])])
+    (row,) = compare.compare(s, TWO_CORES, *tables(MEASURED)).itertuples()
+    assert row.runs == 0 and pd.isna(row.measured_time_s)
+    assert compare.tolerance_text({"lower": -1.0, "upper": 1.0}) == "-100 % / +100 %"
+    assert compare.tolerance_text({"lower": -0.05, "upper": 0.5}) == "-5 % / +50 %"
+
+
+def test_a_load_of_exactly_the_cores_is_no_warning_and_the_cores_come_from_the_runs():
+    assert compare.warnings({"highest_load": 2.0, "cores_per_node": 2}) == []
+    assert compare.warnings({"highest_load": 2.01, "cores_per_node": 2})
+    for cpus, cores in (("4", 4), (None, 2), ("", 2), ("many", 2)):
+        record = {"machine": {"cpus": cpus}} if cpus is not None else {"machine": {}}
+        assert compare.this_machine([record], TWO_CORES)["cores_per_node"] == cores, cpus

@@ -52,6 +52,9 @@ TARGET = 0.90
 class Module:
     path: str
     tests: list[str]
+    # The functions that belong to the numerical core (None: the whole module); "<module>" stands
+    # for module-level code such as a tolerance constant.
+    functions: list[str] | None = None
 
     @property
     def slug(self) -> str:
@@ -79,12 +82,17 @@ class Outcome:
 
 def load_modules() -> list[Module]:
     table = tomllib.loads((HERE / "modules.toml").read_text())
-    return [Module(m["path"], m["tests"]) for m in table["module"]]
+    return [Module(m["path"], m["tests"], m.get("functions")) for m in table["module"]]
+
+
+def tree_of(lane: int) -> Path:
+    """This run's copy for `lane`: runs started side by side never share one."""
+    return WORK / f"tree-{os.getpid()}-{lane}"
 
 
 def copy_tree(lane: int) -> Path:
     """The working tree as it is now (tracked and new files, not ignored ones) in .mutants/."""
-    tree = WORK / f"tree-{lane}"
+    tree = tree_of(lane)
     shutil.rmtree(tree, ignore_errors=True)
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
@@ -158,7 +166,7 @@ def config(module: Module, seconds: float) -> str:
 
 def mutate(module: Module, lane: int) -> Path:
     """One module's whole run on lane `lane`'s copy; returns its session database."""
-    tree = WORK / f"tree-{lane}"
+    tree = tree_of(lane)
     seconds = baseline(module, tree)
     cfg, session = WORK / f"{module.slug}.toml", WORK / f"{module.slug}.sqlite"
     cfg.write_text(config(module, seconds))
@@ -168,12 +176,37 @@ def mutate(module: Module, lane: int) -> Path:
         ["cosmic-ray", "init", str(cfg), str(session)],
         ["cr-filter-operators", str(session), str(cfg)],
         ["cr-filter-pragma", str(session)],
-        ["cosmic-ray", "exec", str(cfg), str(session)],
     ):
         subprocess.run([str(BIN / command[0]), *command[1:]], cwd=tree, env=env, check=True)
+    skip_outside_the_core(module, session)
+    subprocess.run([str(BIN / "cosmic-ray"), "exec", str(cfg), str(session)], cwd=tree, env=env, check=True)
     if (tree / module.path).read_bytes() != (ROOT / module.path).read_bytes():
         sys.exit(f"mutants: cosmic-ray left {tree / module.path} mutated; the lane's results are void")
     return session
+
+
+# A `|` in an annotation (`-> float | None`, `x: int | None = None`): never evaluated under
+# `from __future__ import annotations`, so no mutant of it can change anything.
+ANNOTATION = re.compile(r"^(def \w+\(.*\).*->|\w+: [^=]*\|)")
+
+
+def skip_outside_the_core(module: Module, session: Path) -> None:
+    """Marks as skipped the mutants outside the module's numerical-core functions and those of
+    annotations, before any runs."""
+    from cosmic_ray.work_db import use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    lines = (ROOT / module.path).read_text().splitlines()
+    with use_db(str(session)) as db:
+        for item in list(db.pending_work_items):
+            mutation = item.mutations[0]
+            where = mutation.definition_name or "<module>"
+            text = lines[mutation.start_pos[0] - 1].strip()
+            outside = module.functions is not None and where not in module.functions
+            annotation = "BitOr" in mutation.operator_name and ANNOTATION.match(text)
+            if outside or annotation:
+                why = "annotation" if annotation else f"{where}: outside the numerical core"
+                db.set_result(item.job_id, WorkResult(output=why, worker_outcome=WorkerOutcome.SKIPPED))
 
 
 def source_line(module: str, line: int) -> str:
@@ -263,6 +296,13 @@ def report(outcomes: list[Outcome]) -> str:
 
 
 def run_lane(lane: int, modules: list[Module]) -> None:
+    try:
+        mutate_all(lane, modules)
+    finally:
+        shutil.rmtree(tree_of(lane), ignore_errors=True)
+
+
+def mutate_all(lane: int, modules: list[Module]) -> None:
     copy_tree(lane)
     for module in modules:
         started = time.monotonic()
