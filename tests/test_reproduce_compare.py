@@ -281,6 +281,7 @@ def test_a_series_matches_numbers_within_rounding_and_other_values_exactly():
             "param.init": ["b.dat", "b.dat", "b.dat", "b.dat", "a.dat"],
             "param.flag": ["True", "True", "True", "True", "False"],
             "param.zero": [0.0, 1e-10, 0.0, 0.0, 2e-9],
+            "param.big": [1000.0, 1000.0 * (1 + 5e-10), 1000.0 * (1 + 2e-9), 999.0, 1000.0],
         }
     )
 
@@ -292,6 +293,7 @@ def test_a_series_matches_numbers_within_rounding_and_other_values_exactly():
     assert rows(init="b.dat") == [0, 1, 2, 3] and rows(init="a.dat") == [4] and rows(init="c.dat") == []
     assert rows(flag=True) == [0, 1, 2, 3]  # a yes/no is matched as a word, not as 1 or 0
     assert rows(zero=0.0) == [0, 1, 2, 3]  # near zero, 1e-9 absolute
+    assert rows(big=1000.0) == [0, 1, 4]  # 1e-9 of the value
     assert rows(missing=1) == []  # a parameter the tables do not have matches no run
 
 

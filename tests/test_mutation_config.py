@@ -1,0 +1,45 @@
+"""The mutation-testing set-up (`make mutants`) stays true to the code: every module it names
+exists, every function it limits a module to is defined there (a renamed one would silently
+leave the function unmutated), every test it runs exists, and every survivor written down as
+equivalent still names a line of its module."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+
+import pytest
+
+from conftest import ROOT
+
+MUTATION = ROOT / "tests" / "mutation"
+MODULES = tomllib.loads((MUTATION / "modules.toml").read_text())["module"]
+EQUIVALENT = tomllib.loads((MUTATION / "equivalent.toml").read_text()).get("mutant", [])
+
+
+def defined_names(path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)} | {"<module>"}
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[m["path"] for m in MODULES])
+def test_each_module_its_functions_and_its_tests_exist(module):
+    path = ROOT / module["path"]
+    assert path.is_file(), module["path"]
+    missing = set(module.get("functions") or ()) - defined_names(path)
+    assert not missing, f"{module['path']} defines no {sorted(missing)}"
+    files = [t.split("::")[0] for t in module["tests"] if t.startswith("tests/")]
+    assert files and all((ROOT / f).is_file() for f in files), files
+
+
+def test_no_module_is_listed_twice():
+    paths = [m["path"] for m in MODULES]
+    assert len(paths) == len(set(paths))
+
+
+@pytest.mark.parametrize("entry", EQUIVALENT, ids=[f"{e['module']}:{e['operator']}" for e in EQUIVALENT])
+def test_each_equivalent_survivor_names_a_line_of_its_module_and_a_reason(entry):
+    lines = {line.strip() for line in (ROOT / entry["module"]).read_text().splitlines()}
+    assert entry["line"] in lines, f"{entry['module']} has no line {entry['line']!r}: update the entry"
+    assert re.fullmatch(r"core/\S+", entry["operator"]) and len(entry["reason"]) > 20
