@@ -136,3 +136,23 @@ def test_the_reports_amdahl_fit_recovers_the_parallel_proportion(tmp_path):
     scaled = analysis.speedups(pd.DataFrame(rows))
     fitted = analysis.serial_fractions(scaled)
     assert fitted["fitted_serial_fraction"].iloc[0] == pytest.approx(1 - share, abs=0.05)
+
+
+def test_the_checksum_by_hand(serial):
+    """The answer recomputed here from docs/amdahl.md's definition, not from parbench's: task i
+    starts at 1 + (seed 1000003 + 7919 i + 12345) mod (2^31 - 2) and steps the Park-Miller
+    generator (x 48271 mod 2^31 - 1) round(seconds x rate) times; the checksum is the sum of the
+    final states mod 2^31 - 1; the serial part is task number `tasks`. For SMALL (0.4 s, 75 %
+    parallel, 12 tasks, 200 000 steps a second) and seed 3: 5000 steps a task, 20 000 serial."""
+    m, seed = 2**31 - 1, 3
+
+    def final(index: int, steps: int) -> int:
+        state = 1 + (seed * 1_000_003 + index * 7_919 + 12_345) % (m - 1)
+        for _ in range(steps):
+            state = state * 48_271 % m
+        return state
+
+    got = output.read_result(serial, "ref")[1]
+    assert int(got["checksum"]) == sum(final(i, 5_000) for i in range(12)) % m == 682_634_717
+    assert int(got["serial_state"]) == final(12, 20_000) == 1_330_200_636
+    assert int(got["tasks_done"]) == 12

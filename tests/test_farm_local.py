@@ -109,3 +109,13 @@ def test_guided_batches_cover_every_task_once_and_shrink_to_single_tasks(items, 
     assert not sizes or sizes[0] == max(1, items // (2 * workers))
     if items >= 100:  # far fewer messages than tasks
         assert len(batches) <= items // 4
+
+
+def test_guided_and_dealt_shares_worked_by_hand():
+    """guided: each batch (what is left) // (2 x workers), at least 1; deal: round-robin."""
+    from parbench.farm.schedule import deal, guided
+
+    assert [len(b) for b in guided(list(range(10)), 2)] == [2, 2, 1, 1, 1, 1, 1, 1]
+    assert [len(b) for b in guided(list(range(20)), 2)] == [5, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1]
+    assert deal(list(range(7)), 3) == [[0, 3, 6], [1, 4], [2, 5]]
+    assert deal([0, 1], 3) == [[0], [1], []]

@@ -40,7 +40,7 @@ def test_speedup_efficiency_and_serial_fraction_recover_amdahl():
     scaled = analysis.speedups(runs_table(times))
     eight = scaled[(scaled["variant"] == "mpi") & (scaled["workers"] == 8)].iloc[0]
     assert eight["speedup"] == pytest.approx(1 / (0.1 + 0.9 / 8))
-    assert eight["efficiency"] == pytest.approx(eight["speedup"] / 8)
+    assert eight["efficiency"] == pytest.approx(0.588235, abs=1e-6)  # (1 / (0.1 + 0.9 / 8)) / 8
     fractions = analysis.serial_fractions(scaled).set_index("variant")
     assert fractions.loc["mpi", "fitted_serial_fraction"] == pytest.approx(0.1)
     assert fractions.loc["mpi", "karp_flatt_at_max"] == pytest.approx(0.1)
@@ -54,7 +54,7 @@ def test_weak_scaling_efficiency_and_gustafson_fraction():
     scaled = analysis.speedups(runs_table(times), weak=True)
     four = scaled[(scaled["variant"] == "threads") & (scaled["workers"] == 4)].iloc[0]
     assert four["speedup"] == pytest.approx(4 - s * 3)
-    assert four["efficiency"] == pytest.approx(four["speedup"] / 4)
+    assert four["efficiency"] == pytest.approx(0.85)  # (4 - 0.2 x 3) / 4
     fractions = analysis.serial_fractions(scaled, weak=True).set_index("variant")
     assert fractions.loc["threads", "fitted_serial_fraction"] == pytest.approx(s)
 
