@@ -53,6 +53,12 @@ def test_heat_refuses_nan_a_zero_that_moved_and_another_shape():
     moved[1, 1] = 1e-300  # relative to a zero reference, any change is too much
     assert compare("heat", {"field": moved}, {"field": zero}).startswith("field[1, 1]")
     assert "shape (5, 6) differs" in compare("heat", {"field": HEAT_FIELD.T}, reference)
+    extra_row = np.vstack([HEAT_FIELD, HEAT_FIELD[:1]])
+    assert compare("heat", {"field": extra_row}, reference) == (
+        "field: shape (7, 5) differs from the reference's (6, 5)"
+    )
+    cold = np.zeros((3, 3))  # zero against zero is no difference
+    assert compare("heat", {"field": cold.copy()}, {"field": cold}) is None
 
 
 # --- exact problems: one unit anywhere is a difference -----------------------------------------
@@ -243,3 +249,52 @@ def test_mandelbrot_refuses_an_empty_or_reversed_region(low, high, values):
     defaults = {p.name: p.default for p in registry.all_params(problem)}
     with pytest.raises(UsageError, match=f"must be less than {high}"):
         problem.check({**defaults, **dict(zip(names, values, strict=True))})
+
+
+# --- heat's parameters: the process grid, positive constants, the stability limit ---------------
+
+
+@pytest.mark.parametrize(
+    ("workers", "grid"),
+    [(1, (1, 1)), (2, (2, 1)), (3, (3, 1)), (4, (2, 2)), (6, (3, 2)), (7, (7, 1)), (8, (4, 2)), (9, (3, 3))],
+)
+def test_heat_process_grid_is_the_squarest_factor_pair(workers, grid):
+    assert heat.balanced_dims(workers) == grid
+
+
+def heat_values(**changes) -> dict:
+    defaults = {p.name: p.default for p in registry.all_params(registry.problem("heat"))}
+    return {**defaults, "nx": 12, "ny": 12, **changes}
+
+
+@pytest.mark.parametrize("name", ["alpha", "dx", "dy"])
+@pytest.mark.parametrize("value", [0.0, -0.5])
+def test_heat_refuses_constants_that_are_not_positive(name, value):
+    with pytest.raises(UsageError, match=f"must be > 0, got {value}"):
+        registry.problem("heat").check(heat_values(**{name: value}))
+
+
+def test_heat_dt_up_to_the_stability_limit_and_not_beyond():
+    """dt <= dx^2 dy^2 / (2 alpha (dx^2 + dy^2)), with 1e-12 relative slack for rounding."""
+    alpha, dx, dy = 0.5, 0.01, 0.02
+    limit = dx * dx * dy * dy / (2 * alpha * (dx * dx + dy * dy))
+    check = registry.problem("heat").check
+    assert check(heat_values(alpha=alpha, dx=dx, dy=dy, dt=0.0))["dt"] == pytest.approx(limit, rel=1e-15)
+    for dt in (limit, limit * (1 + 0.5e-12), limit / 3):
+        assert check(heat_values(alpha=alpha, dx=dx, dy=dy, dt=dt))["dt"] == dt
+    for dt in (limit * (1 + 2e-12), limit * 2):
+        with pytest.raises(UsageError, match="is unstable"):
+            check(heat_values(alpha=alpha, dx=dx, dy=dy, dt=dt))
+
+
+def test_heat_grid_must_hold_a_block_per_worker_in_both_directions():
+    problem = registry.problem("heat")
+    problem.check_for_workers(heat_values(nx=8, ny=4), 6)  # 6 rows, 2 columns: a 3 x 2 grid fits
+    problem.check_for_workers(heat_values(nx=5, ny=3), 3)  # 3 rows of 1 on a 3 x 1 grid
+    with pytest.raises(UsageError) as refused:
+        problem.check_for_workers(heat_values(nx=8, ny=3), 6)
+    assert str(refused.value) == (
+        "--ny: 3 gives 1 interior columns: too few for the 3 x 2 process grid of 6 workers"
+    )
+    with pytest.raises(UsageError, match="--nx: 7 gives 5 interior rows: too few for 6 blocks"):
+        problem.check_for_workers(heat_values(nx=7, ny=4), 6)
