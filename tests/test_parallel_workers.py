@@ -56,3 +56,15 @@ def test_a_lone_worker_times_out(tmp_path):
     job = rendezvous.job(tmp_path / "f", needed=2, tasks=1, timeout=0.2)
     with pytest.raises(TimeoutError, match="only 1 of 2 workers"):
         job.run_task((0, 0))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("variant", POOLS)
+def test_a_failing_task_raises_its_own_error(tmp_path, variant, workers):
+    """A task that fails (here: waits in vain for one worker more than there are) fails the run
+    with its own error and message, not a count of missing results or a hang."""
+    (tmp_path / "in").mkdir()
+    module = importlib.import_module(f"parbench.farm.variants.{variant.replace('-', '_')}")
+    job = rendezvous.job(tmp_path / "in", needed=workers + 1, tasks=1, timeout=0.2)
+    with pytest.raises(TimeoutError, match=f"only 1 of {workers + 1} workers held a task at once"):
+        module.run(job, RunContext(workers=workers, out=tmp_path / "out.h5"))

@@ -218,14 +218,14 @@ def equivalents() -> list[dict]:
     return tomllib.loads((HERE / "equivalent.toml").read_text()).get("mutant", [])
 
 
-def matching_reason(module: str, mutant: dict, known: list[dict]) -> str | None:
+def matching_entry(module: str, mutant: dict, known: list[dict]) -> dict | None:
     for entry in known:
         if (
             entry["module"] == module
             and re.fullmatch(entry["operator"], mutant["operator"])
             and entry["line"] == mutant["line_text"]
         ):
-            return entry["reason"]
+            return entry
     return None
 
 
@@ -250,11 +250,11 @@ def outcome(module: Module, session: Path) -> Outcome:
             "line_text": source_line(module.path, mutation["start_pos"][0]),
             "diff": work.get("diff") or "",
         }
-        reason = matching_reason(module.path, mutant, known)
-        if reason:
-            result.equivalent.append({**mutant, "reason": reason})
-        else:
-            result.survived.append(mutant)
+        entry = matching_entry(module.path, mutant, known)
+        if entry and not entry.get("timing_only"):
+            result.equivalent.append({**mutant, "reason": entry["reason"]})
+        else:  # a timing-only survivor still counts against the module, with its reason shown
+            result.survived.append({**mutant, "reason": entry["reason"] if entry else ""})
     result.seconds = (
         float(json.loads(session.with_suffix(".json").read_text())["seconds"])
         if (session.with_suffix(".json").exists())
@@ -287,7 +287,8 @@ def report(outcomes: list[Outcome], not_run: list[str]) -> str:
     lines += ["", "## Survivors", ""]
     for o in outcomes:
         for s in o.survived:
-            lines += [f"- `{o.module}` line {s['line']}, {s['operator']}: `{s['line_text']}`"]
+            why = f": timing only, {s['reason']}" if s["reason"] else ""
+            lines += [f"- `{o.module}` line {s['line']}, {s['operator']}: `{s['line_text']}`{why}"]
     if not any(o.survived for o in outcomes):
         lines.append("None: every surviving mutant is killed or judged equivalent below.")
     lines += ["", "## Equivalent mutants", ""]
