@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -48,3 +50,22 @@ def test_each_equivalent_survivor_names_a_line_of_its_module_and_a_reason(entry)
     lines = {line.strip() for line in (ROOT / entry["module"]).read_text().splitlines()}
     assert entry["line"] in lines, f"{entry['module']} has no line {entry['line']!r}: update the entry"
     assert re.fullmatch(r"core/\S+", entry["operator"]) and len(entry["reason"]) > 20
+
+
+def test_make_mutants_runs_and_reports_a_module(tmp_path):
+    """The tool itself, on the smallest module: a copy of the tree, cosmic-ray's run, the page with
+    the kill rate (verify.py's tests kill every mutant) and the modules not run yet."""
+    page = tmp_path / "mutation.md"
+    done = subprocess.run(
+        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/verify.py", "--lanes", "1"]
+        + ["--work", str(tmp_path / "work"), "--page", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"scripts/parbench/verify.py: (\d+) of \1 killed \(100.0%\)", done.stdout), done.stdout
+    text = page.read_text()
+    assert re.search(r"^\| `scripts/parbench/verify.py` \| (\d+) \| \1 \| 0 \| 0 \| 100.0% \|", text, re.M)
+    assert "| `scripts/parbench/kernels/heat.py` | not run yet |" in text
+    assert not list((tmp_path / "work").glob("tree-*")), "the tree copy is removed after the run"

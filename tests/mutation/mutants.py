@@ -34,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
+# Where sessions and tree copies go; --work moves it (the suite's own check of this tool does).
 WORK = ROOT / ".mutants"
 BIN = Path(sys.executable).parent
 # Replacements left out, with the reason (docs/mutation.md repeats it): on numbers, bitwise,
@@ -326,6 +327,7 @@ def mutate_all(lane: int, modules: list[Module]) -> None:
 
 
 def main(argv=None) -> int:
+    global WORK  # --work moves every path derived from it
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -334,7 +336,10 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--report-only", action="store_true", help="rewrite docs/mutation.md from the last run"
     )
+    parser.add_argument("--work", type=Path, default=WORK, help="sessions and copies (default .mutants)")
+    parser.add_argument("--page", type=Path, default=ROOT / "docs" / "mutation.md", help="the page written")
     args = parser.parse_args(argv)
+    WORK = args.work.resolve()
     modules = load_modules()
     if args.modules:
         known = {m.path: m for m in modules}
@@ -353,9 +358,9 @@ def main(argv=None) -> int:
     done = [m for m in modules if (WORK / f"{m.slug}.sqlite").exists()]
     outcomes = [outcome(m, WORK / f"{m.slug}.sqlite") for m in done]
     not_run = [m.path for m in modules if m not in done]
-    (ROOT / "docs" / "mutation.md").write_text(report(outcomes, not_run))
+    args.page.write_text(report(outcomes, not_run))
     below = [o.module for o in outcomes if o.rate < TARGET]
-    print(f"mutants: docs/mutation.md written; below {TARGET:.0%}: {', '.join(below) or 'none'}")
+    print(f"mutants: {args.page} written; below {TARGET:.0%}: {', '.join(below) or 'none'}")
     return 1 if below else 0
 
 
