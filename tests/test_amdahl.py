@@ -156,3 +156,13 @@ def test_the_checksum_by_hand(serial):
     assert int(got["checksum"]) == sum(final(i, 5_000) for i in range(12)) % m == 682_634_717
     assert int(got["serial_state"]) == final(12, 20_000) == 1_330_200_636
     assert int(got["tasks_done"]) == 12
+    assert float(got["ideal_serial_s"]) == pytest.approx(0.1)  # 0.4 s x (1 - 0.75)
+
+
+@pytest.mark.parametrize(
+    ("share", "serial", "task"), [(0.3, 0.7, 0.1), (0.75, 0.25, 0.25), (1.0, 0.0, 1 / 3)]
+)
+def test_the_serial_part_and_a_task_take_their_share_of_the_work(share, serial, task):
+    """w (1 - p) for the driver, w p / tasks for each task, with w = 1 s and 3 tasks."""
+    parts = registry.problem("amdahl").parts({"work": 1.0, "parallel_proportion": share, "tasks": 3})
+    assert parts == pytest.approx((serial, task))
