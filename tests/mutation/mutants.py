@@ -71,6 +71,7 @@ class Outcome:
     equivalent: list[dict] = field(default_factory=list)
     skipped: int = 0
     seconds: float = 0.0
+    when: str = ""  # the run's end (UTC) and the commit its copy was made from
 
     @property
     def judged(self) -> int:
@@ -108,6 +109,13 @@ def copy_tree(lane: int) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     return tree
+
+
+def commit() -> str:
+    """The checkout's commit, with + when it has changes beyond it (the copy took them too)."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True)
+    return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
 
 
 def environment(tree: Path) -> dict:
@@ -256,11 +264,9 @@ def outcome(module: Module, session: Path) -> Outcome:
             result.equivalent.append({**mutant, "reason": entry["reason"]})
         else:  # a timing-only survivor still counts against the module, with its reason shown
             result.survived.append({**mutant, "reason": entry["reason"] if entry else ""})
-    result.seconds = (
-        float(json.loads(session.with_suffix(".json").read_text())["seconds"])
-        if (session.with_suffix(".json").exists())
-        else 0.0
-    )
+    run = session.with_suffix(".json")
+    facts = json.loads(run.read_text()) if run.exists() else {}
+    result.seconds, result.when = facts.get("seconds", 0.0), facts.get("when", "running")
     return result
 
 
@@ -274,17 +280,18 @@ def report(outcomes: list[Outcome], not_run: list[str]) -> str:
         "failed on or that timed out; equivalent ones (tests/mutation/equivalent.toml) cannot change",
         f"any output and are left out of the rate. Target: {TARGET:.0%} killed in every module.",
         "",
-        "| module | mutants | killed | survived | equivalent | killed of the rest | minutes |",
-        "|---|---|---|---|---|---|---|",
+        "| module | mutants | killed | survived | equivalent | killed of the rest | minutes "
+        "| run (UTC, commit) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for o in outcomes:
         mark = "" if o.rate >= TARGET else " **below target**"
         lines.append(
             f"| `{o.module}` | {o.total} | {o.killed} | {len(o.survived)} | {len(o.equivalent)} "
-            f"| {o.rate:.1%}{mark} | {o.seconds / 60:.1f} |"
+            f"| {o.rate:.1%}{mark} | {o.seconds / 60:.1f} | {o.when} |"
         )
     for path in not_run:
-        lines.append(f"| `{path}` | not run yet | | | | | |")
+        lines.append(f"| `{path}` | not run yet | | | | | | |")
     lines += ["", "## Survivors", ""]
     for o in outcomes:
         for s in o.survived:
@@ -317,7 +324,8 @@ def mutate_all(lane: int, modules: list[Module]) -> None:
             print(f"mutants: {error}", file=sys.stderr, flush=True)
             continue
         seconds = time.monotonic() - started
-        session.with_suffix(".json").write_text(json.dumps({"seconds": seconds}))
+        when = f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())}, {commit()}"
+        session.with_suffix(".json").write_text(json.dumps({"seconds": seconds, "when": when}))
         o = outcome(module, session)
         print(
             f"mutants: {module.path}: {o.killed} of {o.judged} killed ({o.rate:.1%}), "
