@@ -266,7 +266,7 @@ def outcome(module: Module, session: Path) -> Outcome:
             result.survived.append({**mutant, "reason": entry["reason"] if entry else ""})
     run = session.with_suffix(".json")
     facts = json.loads(run.read_text()) if run.exists() else {}
-    result.seconds, result.when = facts.get("seconds", 0.0), facts.get("when", "running")
+    result.seconds, result.when = facts.get("seconds", 0.0), facts.get("when", "not recorded")
     return result
 
 
