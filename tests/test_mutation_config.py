@@ -6,6 +6,7 @@ equivalent still names a line of its module."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def test_make_mutants_runs_and_reports_a_module(tmp_path):
     page = tmp_path / "mutation.md"
     done = subprocess.run(
         [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/verify.py", "--lanes", "1"]
-        + ["--work", str(tmp_path / "work"), "--page", str(page)],
+        + ["--work", str(tmp_path / "work"), "--page", str(page), "--records", str(tmp_path / "results")],
         capture_output=True,
         text=True,
         timeout=600,
@@ -70,3 +71,5 @@ def test_make_mutants_runs_and_reports_a_module(tmp_path):
     assert re.search(row + r"\d\d:\d\d, [0-9a-f]+\+? \|$", text, re.M), text
     assert "| `scripts/parbench/kernels/heat.py` | not run yet | | | | | | |" in text
     assert not list((tmp_path / "work").glob("tree-*")), "the tree copy is removed after the run"
+    kept = json.loads((tmp_path / "results" / "verify.json").read_text())
+    assert kept["module"] == "scripts/parbench/verify.py" and kept["killed"] == kept["total"] > 0, kept

@@ -13,7 +13,10 @@ imports the mutant.
 
     python tests/mutation/mutants.py                         # every module, 2 lanes
     python tests/mutation/mutants.py scripts/parbench/verify.py --lanes 1
-    python tests/mutation/mutants.py --report-only           # docs/mutation.md from the last run
+    python tests/mutation/mutants.py --report-only           # docs/mutation.md from the last runs
+
+Each module's last run is kept in tests/mutation/results/ (committed), so the page shows every
+module's latest result even when a run covers only some of them.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 # Where sessions and tree copies go; --work moves it (the suite's own check of this tool does).
 WORK = ROOT / ".mutants"
+# Each module's last run, committed: the page is written from these (--records moves them).
+RECORDS = HERE / "results"
 BIN = Path(sys.executable).parent
 # Replacements left out, with the reason (docs/mutation.md repeats it): on numbers, bitwise,
 # shift and power operators and identity or membership tests mostly raise a TypeError at once or
@@ -238,35 +243,45 @@ def matching_entry(module: str, mutant: dict, known: list[dict]) -> dict | None:
     return None
 
 
-def outcome(module: Module, session: Path) -> Outcome:
+def record_of(module: Module, session: Path, seconds: float, when: str) -> dict:
+    """A module's run as kept in tests/mutation/results/: counts and every survivor as it read
+    then, so the page outlives the session databases in .mutants/ and a fresh clone has it."""
     dumped = subprocess.run(
         [str(BIN / "cosmic-ray"), "dump", str(session)], check=True, capture_output=True, text=True
     ).stdout
-    result, known = Outcome(module.path), equivalents()
+    record = {"module": module.path, "total": 0, "killed": 0, "skipped": 0, "survivors": []}
     for line in dumped.splitlines():
         item, work = json.loads(line)
         if work is None or work["worker_outcome"] == "skipped":
-            result.skipped += 1
+            record["skipped"] += 1
             continue
-        result.total += 1
+        record["total"] += 1
         if work["test_outcome"] != "survived":
-            result.killed += 1
+            record["killed"] += 1
             continue
         mutation = item["mutations"][0]
-        mutant = {
-            "operator": mutation["operator_name"],
-            "line": mutation["start_pos"][0],
-            "line_text": source_line(module.path, mutation["start_pos"][0]),
-            "diff": work.get("diff") or "",
-        }
-        entry = matching_entry(module.path, mutant, known)
+        record["survivors"].append(
+            {
+                "operator": mutation["operator_name"],
+                "line": mutation["start_pos"][0],
+                "line_text": source_line(module.path, mutation["start_pos"][0]),
+                "diff": work.get("diff") or "",
+            }
+        )
+    return {**record, "seconds": round(seconds, 1), "when": when}
+
+
+def outcome(record: dict) -> Outcome:
+    """A run's record judged against today's equivalent.toml."""
+    result, known = Outcome(record["module"]), equivalents()
+    result.total, result.killed, result.skipped = record["total"], record["killed"], record["skipped"]
+    result.seconds, result.when = record["seconds"], record["when"]
+    for mutant in record["survivors"]:
+        entry = matching_entry(record["module"], mutant, known)
         if entry and not entry.get("timing_only"):
             result.equivalent.append({**mutant, "reason": entry["reason"]})
         else:  # a timing-only survivor still counts against the module, with its reason shown
             result.survived.append({**mutant, "reason": entry["reason"] if entry else ""})
-    run = session.with_suffix(".json")
-    facts = json.loads(run.read_text()) if run.exists() else {}
-    result.seconds, result.when = facts.get("seconds", 0.0), facts.get("when", "not recorded")
     return result
 
 
@@ -325,8 +340,10 @@ def mutate_all(lane: int, modules: list[Module]) -> None:
             continue
         seconds = time.monotonic() - started
         when = f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())}, {commit()}"
-        session.with_suffix(".json").write_text(json.dumps({"seconds": seconds, "when": when}))
-        o = outcome(module, session)
+        record = record_of(module, session, seconds, when)
+        RECORDS.mkdir(parents=True, exist_ok=True)
+        (RECORDS / f"{module.slug}.json").write_text(json.dumps(record, indent=1) + "\n")
+        o = outcome(record)
         print(
             f"mutants: {module.path}: {o.killed} of {o.judged} killed ({o.rate:.1%}), "
             f"{len(o.survived)} survived, {len(o.equivalent)} equivalent, {seconds / 60:.1f} min",
@@ -335,7 +352,7 @@ def mutate_all(lane: int, modules: list[Module]) -> None:
 
 
 def main(argv=None) -> int:
-    global WORK  # --work moves every path derived from it
+    global WORK, RECORDS  # --work and --records move every path derived from them
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -345,9 +362,10 @@ def main(argv=None) -> int:
         "--report-only", action="store_true", help="rewrite docs/mutation.md from the last run"
     )
     parser.add_argument("--work", type=Path, default=WORK, help="sessions and copies (default .mutants)")
+    parser.add_argument("--records", type=Path, default=RECORDS, help="each module's last run, kept")
     parser.add_argument("--page", type=Path, default=ROOT / "docs" / "mutation.md", help="the page written")
     args = parser.parse_args(argv)
-    WORK = args.work.resolve()
+    WORK, RECORDS = args.work.resolve(), args.records.resolve()
     modules = load_modules()
     if args.modules:
         known = {m.path: m for m in modules}
@@ -363,8 +381,8 @@ def main(argv=None) -> int:
         with concurrent.futures.ThreadPoolExecutor(args.lanes) as pool:
             for future in [pool.submit(run_lane, i, lane) for i, lane in enumerate(lanes) if lane]:
                 future.result()
-    done = [m for m in modules if (WORK / f"{m.slug}.sqlite").exists()]
-    outcomes = [outcome(m, WORK / f"{m.slug}.sqlite") for m in done]
+    done = [m for m in modules if (RECORDS / f"{m.slug}.json").exists()]
+    outcomes = [outcome(json.loads((RECORDS / f"{m.slug}.json").read_text())) for m in done]
     not_run = [m.path for m in modules if m not in done]
     args.page.write_text(report(outcomes, not_run))
     below = [o.module for o in outcomes if o.rate < TARGET]
