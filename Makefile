@@ -44,8 +44,11 @@ clean:
 	rm -rf results logs .snakemake
 
 # Mutation testing of the numerical core (docs/mutation.md). Long: not part of `make test`.
-# MODULES=scripts/parbench/verify.py limits it to some modules; LANES=1 to one core.
+# MODULES=scripts/parbench/verify.py limits it to some modules; LANES=1 to one core;
+# SURVIVORS=1 re-tests only the mutants that survived each module's last run.
 MODULES ?=
 LANES ?= 2
+SURVIVORS ?=
 mutants: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tests/mutation/mutants.py --lanes $(LANES) $(MODULES)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python tests/mutation/mutants.py --lanes $(LANES) \
+		$(if $(SURVIVORS),--survivors) $(MODULES)

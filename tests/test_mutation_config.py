@@ -73,3 +73,16 @@ def test_make_mutants_runs_and_reports_a_module(tmp_path):
     assert not list((tmp_path / "work").glob("tree-*")), "the tree copy is removed after the run"
     kept = json.loads((tmp_path / "results" / "verify.json").read_text())
     assert kept["module"] == "scripts/parbench/verify.py" and kept["killed"] == kept["total"] > 0, kept
+    # Only the last run's survivors again (none here): its kills stand, and the row says so.
+    again = subprocess.run(
+        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/verify.py", "--survivors"]
+        + ["--lanes", "1", "--work", str(tmp_path / "work"), "--page", str(page)]
+        + ["--records", str(tmp_path / "results")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    rerun = json.loads((tmp_path / "results" / "verify.json").read_text())
+    assert (rerun["total"], rerun["killed"]) == (kept["total"], kept["total"]), rerun
+    assert f"(survivors of {kept['when']} re-run)" in page.read_text()

@@ -178,8 +178,9 @@ def config(module: Module, seconds: float) -> str:
     )
 
 
-def mutate(module: Module, lane: int) -> Path:
-    """One module's whole run on lane `lane`'s copy; returns its session database."""
+def mutate(module: Module, lane: int, survivors_only: bool = False) -> Path:
+    """One module's whole run on lane `lane`'s copy; returns its session database. With
+    `survivors_only`, only the mutants that survived its last run are tested again."""
     tree = tree_of(lane)
     seconds = baseline(module, tree)
     cfg, session = WORK / f"{module.slug}.toml", WORK / f"{module.slug}.sqlite"
@@ -193,6 +194,8 @@ def mutate(module: Module, lane: int) -> Path:
     ):
         subprocess.run([str(BIN / command[0]), *command[1:]], cwd=tree, env=env, check=True)
     skip_outside_the_core(module, session)
+    if survivors_only:
+        skip_the_killed(module, session)
     subprocess.run([str(BIN / "cosmic-ray"), "exec", str(cfg), str(session)], cwd=tree, env=env, check=True)
     if (tree / module.path).read_bytes() != (ROOT / module.path).read_bytes():
         sys.exit(f"mutants: cosmic-ray left {tree / module.path} mutated; the lane's results are void")
@@ -222,6 +225,53 @@ def skip_outside_the_core(module: Module, session: Path) -> None:
             if outside or annotation:
                 why = "annotation" if annotation else f"{where}: outside the numerical core"
                 db.set_result(item.job_id, WorkResult(output=why, worker_outcome=WorkerOutcome.SKIPPED))
+
+
+class NoLastRun(Exception):
+    """A survivors-only run without a last run it can trust."""
+
+
+def last_record(module: Module) -> dict:
+    path = RECORDS / f"{module.slug}.json"
+    if not path.exists():
+        raise NoLastRun(f"{module.path} has no last run in {path}: run it in full first")
+    return json.loads(path.read_text())
+
+
+def skip_the_killed(module: Module, session: Path) -> None:
+    """Marks as skipped every mutant but the last run's survivors (known by operator and source
+    line, so a line that moved still matches). Only sound while the module's mutants are the
+    ones the last run counted: a changed module must be run in full."""
+    from cosmic_ray.work_db import use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    last = last_record(module)
+    wanted = {(s["operator"], s["line_text"]) for s in last["survivors"]}
+    lines = (ROOT / module.path).read_text().splitlines()
+    with use_db(str(session)) as db:
+        pending = list(db.pending_work_items)
+        if len(pending) != last["total"]:
+            raise NoLastRun(
+                f"{module.path} has {len(pending)} mutants, its last run {last['total']}: "
+                "the module changed, run it in full"
+            )
+        for item in pending:
+            mutation = item.mutations[0]
+            if (mutation.operator_name, lines[mutation.start_pos[0] - 1].strip()) not in wanted:
+                killed = WorkResult(output="killed in the last run", worker_outcome=WorkerOutcome.SKIPPED)
+                db.set_result(item.job_id, killed)
+
+
+def merged_with_last(module: Module, rerun: dict) -> dict:
+    """A survivors-only run's record: the last run's kills stand, its survivors are judged anew."""
+    last = last_record(module)
+    return {
+        **rerun,
+        "total": last["total"],
+        "killed": last["total"] - len(rerun["survivors"]),
+        "skipped": last["skipped"],
+        "when": f"{rerun['when']} (survivors of {last['when']} re-run)",
+    }
 
 
 def source_line(module: str, line: int) -> str:
@@ -322,25 +372,27 @@ def report(outcomes: list[Outcome], not_run: list[str]) -> str:
     return "\n".join(lines)
 
 
-def run_lane(lane: int, modules: list[Module]) -> None:
+def run_lane(lane: int, modules: list[Module], survivors_only: bool) -> None:
     try:
-        mutate_all(lane, modules)
+        mutate_all(lane, modules, survivors_only)
     finally:
         shutil.rmtree(tree_of(lane), ignore_errors=True)
 
 
-def mutate_all(lane: int, modules: list[Module]) -> None:
+def mutate_all(lane: int, modules: list[Module], survivors_only: bool) -> None:
     copy_tree(lane)
     for module in modules:
         started = time.monotonic()
         try:
-            session = mutate(module, lane)
-        except TestsFail as error:
+            session = mutate(module, lane, survivors_only)
+        except (TestsFail, NoLastRun) as error:
             print(f"mutants: {error}", file=sys.stderr, flush=True)
             continue
         seconds = time.monotonic() - started
         when = f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())}, {commit()}"
         record = record_of(module, session, seconds, when)
+        if survivors_only:
+            record = merged_with_last(module, record)
         RECORDS.mkdir(parents=True, exist_ok=True)
         (RECORDS / f"{module.slug}.json").write_text(json.dumps(record, indent=1) + "\n")
         o = outcome(record)
@@ -362,6 +414,9 @@ def main(argv=None) -> int:
         "--report-only", action="store_true", help="rewrite docs/mutation.md from the last run"
     )
     parser.add_argument("--work", type=Path, default=WORK, help="sessions and copies (default .mutants)")
+    parser.add_argument(
+        "--survivors", action="store_true", help="re-test only the mutants that survived the last run"
+    )
     parser.add_argument("--records", type=Path, default=RECORDS, help="each module's last run, kept")
     parser.add_argument("--page", type=Path, default=ROOT / "docs" / "mutation.md", help="the page written")
     args = parser.parse_args(argv)
@@ -379,8 +434,9 @@ def main(argv=None) -> int:
     if not args.report_only:
         lanes = [chosen[i :: args.lanes] for i in range(args.lanes)]
         with concurrent.futures.ThreadPoolExecutor(args.lanes) as pool:
-            for future in [pool.submit(run_lane, i, lane) for i, lane in enumerate(lanes) if lane]:
-                future.result()
+            runs = [pool.submit(run_lane, i, lane, args.survivors) for i, lane in enumerate(lanes) if lane]
+            for run in runs:
+                run.result()
     done = [m for m in modules if (RECORDS / f"{m.slug}.json").exists()]
     outcomes = [outcome(json.loads((RECORDS / f"{m.slug}.json").read_text())) for m in done]
     not_run = [m.path for m in modules if m not in done]
