@@ -16,41 +16,171 @@ from parbench.problems.mandelbrot import Mandelbrot
 from parbench.problems.pi import Pi
 from parbench.problems.task_farm import TaskFarmProblem
 
-KERNELS = ("python", "numpy", "numba")
-
 
 @dataclass(frozen=True)
+class SyntheticCosts:
+    """Seconds a variant typically costs on a cluster node, for the synthetic studies that
+    exercise the report (parbench.study.synthetic): start-up, fixed and per worker; distribution
+    per worker; communication per log2(workers); teardown; and how unevenly the work ends up
+    spread (the busiest worker over the mean)."""
+
+    startup: float
+    startup_per_worker: float
+    distribute: float
+    communicate: float
+    teardown: float
+    uneven: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class Variant:
+    """Everything parbench knows about one way of running a problem, in one place. No field has
+    a default: a variant that leaves out a fact is a TypeError when this module is imported,
+    never a silent default somewhere in the study."""
+
     name: str
     module: str  # module name inside a variants package
     summary: str
     # How it is launched: "python" (a plain process), or "mpi" (under mpiexec or srun).
-    launcher: str = "python"
+    launcher: str
     # Whether one run can span several nodes of a cluster: MPI ranks, or the Dask and Spark
     # clusters that parbench.launchers starts inside a SLURM allocation.
-    across_nodes: bool = False
+    across_nodes: bool
+    # The serial baseline: always one worker, the reference of verification and speed-up.
+    baseline: bool
+    # Workers are threads of one interpreter: a kernel that holds the GIL computes one at a time.
+    threads: bool
+    # Python processes it starts on a node: per worker, and besides the workers (a client, a
+    # driver, the parent of a pool).
+    processes: tuple[int, int]
+    # Engines besides the Python processes (Dask's scheduler; Spark's JVMs), MiB as requested and
+    # as they start (what a refusal counts: a heap may never fill).
+    engine_mib: tuple[int, int]
+    # Spark: besides the driver's JVM, one executor JVM per worker when a run spans nodes.
+    engine_per_worker_across_nodes: bool
+    # Seconds of start-up before any work (interpreters, a cluster, a JVM): time limits add it.
+    startup_s: int
+    # The `parbench run` option that connects it to a cluster already running, if any.
+    cluster_option: str | None
+    synthetic: SyntheticCosts
 
+
+# Facts most variants share; each variant below still names every one.
+ONE_NODE = {"launcher": "python", "across_nodes": False, "cluster_option": None}
+NO_ENGINE = {"engine_mib": (0, 0), "engine_per_worker_across_nodes": False}
 
 VARIANTS = {
     v.name: v
     for v in (
-        Variant("serial", "serial", "one process, one thread: the baseline"),
-        Variant("threads", "threads", "threading: worker threads sharing one interpreter"),
-        Variant("processes", "processes", "multiprocessing: a Pool of worker processes"),
-        Variant("futures-threads", "futures_threads", "concurrent.futures ThreadPoolExecutor"),
-        Variant("futures-processes", "futures_processes", "concurrent.futures ProcessPoolExecutor"),
-        Variant("mpi", "mpi", "mpi4py: ranks started by mpiexec or srun", launcher="mpi", across_nodes=True),
         Variant(
-            "dask",
-            "dask",
-            "dask.distributed: a LocalCluster, or a cluster's scheduler file",
-            across_nodes=True,
+            name="serial",
+            module="serial",
+            summary="one process, one thread: the baseline",
+            **ONE_NODE,
+            **NO_ENGINE,
+            baseline=True,
+            threads=False,
+            processes=(0, 1),
+            startup_s=30,
+            synthetic=SyntheticCosts(0.01, 0.0, 0.0, 0.0, 0.0, 1.0),
         ),
         Variant(
-            "spark", "spark", "PySpark: local[N], or a standalone cluster's master URL", across_nodes=True
+            name="threads",
+            module="threads",
+            summary="threading: worker threads sharing one interpreter",
+            **ONE_NODE,
+            **NO_ENGINE,
+            baseline=False,
+            threads=True,
+            processes=(0, 1),
+            startup_s=30,
+            synthetic=SyntheticCosts(0.005, 0.0005, 0.001, 0.01, 0.0, 1.02),
+        ),
+        Variant(
+            name="processes",
+            module="processes",
+            summary="multiprocessing: a Pool of worker processes",
+            **ONE_NODE,
+            **NO_ENGINE,
+            baseline=False,
+            threads=False,
+            processes=(1, 1),
+            startup_s=30,
+            synthetic=SyntheticCosts(0.05, 0.01, 0.004, 0.03, 0.02, 1.02),
+        ),
+        Variant(
+            name="futures-threads",
+            module="futures_threads",
+            summary="concurrent.futures ThreadPoolExecutor",
+            **ONE_NODE,
+            **NO_ENGINE,
+            baseline=False,
+            threads=True,
+            processes=(0, 1),
+            startup_s=30,
+            synthetic=SyntheticCosts(0.005, 0.0005, 0.002, 0.01, 0.0, 1.03),
+        ),
+        Variant(
+            name="futures-processes",
+            module="futures_processes",
+            summary="concurrent.futures ProcessPoolExecutor",
+            **ONE_NODE,
+            **NO_ENGINE,
+            baseline=False,
+            threads=False,
+            processes=(1, 1),
+            startup_s=30,
+            synthetic=SyntheticCosts(0.06, 0.012, 0.006, 0.04, 0.02, 1.03),
+        ),
+        Variant(
+            name="mpi",
+            module="mpi",
+            summary="mpi4py: ranks started by mpiexec or srun",
+            launcher="mpi",
+            across_nodes=True,
+            cluster_option=None,
+            **NO_ENGINE,
+            baseline=False,
+            threads=False,
+            processes=(1, 0),
+            startup_s=30,
+            synthetic=SyntheticCosts(0.15, 0.002, 0.0005, 0.02, 0.01, 1.15),
+        ),
+        Variant(
+            name="dask",
+            module="dask",
+            summary="dask.distributed: a LocalCluster, or a cluster's scheduler file",
+            launcher="python",
+            across_nodes=True,
+            cluster_option="scheduler_file",
+            engine_mib=(300, 100),  # the scheduler
+            engine_per_worker_across_nodes=False,
+            baseline=False,
+            threads=False,
+            processes=(1, 1),  # one single-threaded worker process each, and the client
+            startup_s=60,
+            synthetic=SyntheticCosts(1.5, 0.02, 0.01, 0.15, 0.3, 1.05),
+        ),
+        Variant(
+            name="spark",
+            module="spark",
+            summary="PySpark: local[N], or a standalone cluster's master URL",
+            launcher="python",
+            across_nodes=True,
+            cluster_option="master",
+            engine_mib=(1500, 400),  # a JVM: Spark's default heap of 1 GiB, as requested
+            engine_per_worker_across_nodes=True,
+            baseline=False,
+            threads=False,
+            processes=(1, 1),  # PySpark's Python workers, and the driver
+            startup_s=120,
+            synthetic=SyntheticCosts(6.0, 0.05, 0.02, 0.3, 1.0, 1.08),
         ),
     )
 }
+# The baseline's name: verification's reference and every speed-up's denominator.
+BASELINE = next(v.name for v in VARIANTS.values() if v.baseline)
+THREAD_VARIANTS = tuple(v.name for v in VARIANTS.values() if v.threads)
 
 PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi(), Heat(), GroupBy(), Amdahl())}
 

@@ -37,8 +37,8 @@ def check(request: RunRequest):
         raise UsageError("--kernel", f"unknown kernel {kernel!r}; choose from {', '.join(kernels)}")
     if request.workers is not None and request.workers < 1:
         raise UsageError("--workers", f"must be >= 1, got {request.workers}")
-    if variant.name == "serial" and (request.workers or 1) != 1:
-        raise UsageError("--workers", f"the serial variant runs on 1 worker, got {request.workers}")
+    if variant.baseline and (request.workers or 1) != 1:
+        raise UsageError("--workers", f"the {variant.name} variant runs on 1 worker, got {request.workers}")
     if variant.launcher == "mpi" and not launch.started_by_mpi_launcher():
         raise UsageError("VARIANT", "mpi must be started by a launcher: mpiexec -n N parbench run ...")
     check_framework_options(variant.name, request.options)
@@ -52,15 +52,16 @@ def check(request: RunRequest):
 def check_framework_options(variant: str, options: dict) -> None:
     """--scheduler-file and --master belong to one variant each and must make sense up front: a
     Dask client waits forever for a scheduler file that never appears."""
+    for option in ("scheduler_file", "master"):
+        owner = next(v.name for v in registry.VARIANTS.values() if v.cluster_option == option)
+        if options.get(option) and variant != owner:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(flag, f"is for the {owner} variant, not {variant}")
     scheduler_file, master = options.get("scheduler_file"), options.get("master")
-    if scheduler_file and variant != "dask":
-        raise UsageError("--scheduler-file", f"is for the dask variant, not {variant}")
     if scheduler_file and not Path(scheduler_file).is_file():
         raise UsageError(
             "--scheduler-file", f"{scheduler_file}: no such file (is the Dask scheduler running?)"
         )
-    if master and variant != "spark":
-        raise UsageError("--master", f"is for the spark variant, not {variant}")
     if master and not re.fullmatch(r"(spark://[^\s:/]+:\d+(,[^\s:/]+:\d+)*|local(\[(\d+|\*)\])?)", master):
         raise UsageError("--master", f"{master!r} is not spark://HOST:PORT or local[N]")
 

@@ -99,5 +99,5 @@ use rule run as reference with:
         mem_mb=reference_mem_mb,
         runtime=reference_runtime,
     params:
-        variant="serial",
+        variant=registry.BASELINE,
         options=reference_options,

@@ -55,11 +55,11 @@ def series_of(problem: str, kernel: str, params: dict, records: list[dict], tole
     by_point: dict[tuple, list[dict]] = {}
     for record in records:
         by_point.setdefault((record["variant"], int(record["workers"])), []).append(record)
-    serial = by_point.get(("serial", 1))
+    serial = by_point.get((registry.BASELINE, 1))
     out = []
-    for variant in sorted({v for v, _ in by_point} - {"serial"}):
+    for variant in sorted({v for v, _ in by_point} - {registry.BASELINE}):
         own = by_point.get((variant, 1))
-        baseline_variant, base = ("serial", serial) if serial else (variant, own)
+        baseline_variant, base = (registry.BASELINE, serial) if serial else (variant, own)
         if not base:
             continue  # no baseline to express speed-ups against
         base_time = median_time(base)

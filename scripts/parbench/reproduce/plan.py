@@ -94,7 +94,7 @@ class ReproductionStudy(plan.Study):
     def runs(self) -> list[plan.Run]:
         runs = []
         for problem, size, kernel, variant, workers in wanted(self.reported, self.place):
-            if registry.VARIANTS[variant].name == "serial":
+            if registry.VARIANTS[variant].baseline:
                 workers = 1
             for repeat in range(1, self.config["repeats"] + 1):
                 runs.append(self.run(problem, size, kernel, variant, workers, repeat))

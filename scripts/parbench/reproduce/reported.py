@@ -22,7 +22,6 @@ SCHEMA = Path(__file__).with_name("reported.schema.yaml")
 DEFAULT_TOLERANCE = {"lower": -0.2, "upper": 0.2}
 DEFAULT_REPEATS = 3
 DEFAULT_TIMER = "total"
-FIGURES = ("speedup", "efficiency", "time")
 
 
 class ReportedStudyError(ValueError):
@@ -108,7 +107,7 @@ def semantic_errors(data: dict, description: dict) -> list[str]:
         problem = description["problems"][series["problem"]]
         kernel = series.get("kernel", problem["default_kernel"])
         baseline = series.get("baseline", {})
-        baseline_variant = baseline.get("variant", "serial")
+        baseline_variant = baseline.get("variant", registry.BASELINE)
         for key, variant in (("variant", series["variant"]), ("baseline.variant", baseline_variant)):
             runs = problem["variant_kernels"].get(variant, problem["kernels"])
             if kernel not in runs:
@@ -116,7 +115,7 @@ def semantic_errors(data: dict, description: dict) -> list[str]:
                     f"{where}.{key}: {variant} does not run the {kernel!r} kernel of {series['problem']}; "
                     f"its kernels: {', '.join(runs)}"
                 )
-        if baseline.get("variant") == "serial" and baseline.get("workers", 1) != 1:
+        if baseline.get("variant") == registry.BASELINE and baseline.get("workers", 1) != 1:
             messages.append(f"{where}.baseline.workers: the serial variant runs on 1 worker")
         seen = set()
         for j, point in enumerate(series["points"]):
@@ -167,7 +166,7 @@ def _series(series: dict, defaults: dict, baseline_time=None) -> Series:
         kernel=series.get("kernel") or defaults["kernel"],
         variant=series["variant"],
         timer=series.get("timer", defaults.get("timer", DEFAULT_TIMER)),
-        baseline_variant=baseline.get("variant", "serial"),
+        baseline_variant=baseline.get("variant", registry.BASELINE),
         baseline_workers=baseline.get("workers", 1),
         baseline_time=baseline.get("time", baseline_time),
         judge=tuple(series.get("judge", ["speedup"])),

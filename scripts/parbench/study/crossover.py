@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from parbench import registry
 from parbench.study.analysis import of_good_runs
 
 SIZE_PARAM = "rows"  # the parameter that sizes a data-analytics problem
@@ -96,9 +97,9 @@ def crossovers(timings: pd.DataFrame, runs: pd.DataFrame, default_kernels: dict[
     measured = run_lines(timings, runs)
     rows = []
     for (problem, kernel, variant), group in measured.groupby(["problem", "kernel", "variant"]):
-        if variant == "serial":
+        if variant == registry.BASELINE:
             continue
-        serial = measured[(measured["problem"] == problem) & (measured["variant"] == "serial")]
+        serial = measured[(measured["problem"] == problem) & (measured["variant"] == registry.BASELINE)]
         serial_kernel = kernel if kernel in set(serial["kernel"]) else default_kernels.get(problem)
         serial = serial[serial["kernel"] == serial_kernel]
         if serial.empty:

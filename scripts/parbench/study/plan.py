@@ -101,7 +101,7 @@ class Study:
                 chosen.update({k: v for k, v in override.items() if k in chosen})
                 if "nodes" in override:  # a fixed node count replaces an earlier workers_per_node
                     chosen["workers_per_node"] = None
-        if registry.VARIANTS[variant].name == "serial":
+        if registry.VARIANTS[variant].baseline:
             chosen["workers"] = [1]  # the serial variant runs on one worker by definition
         return chosen
 
@@ -215,7 +215,7 @@ class Study:
     def reference_kernel(self, problem: str, kernel: str) -> str:
         """The serial reference runs the same kernel, or the problem's default kernel when the
         serial variant has no such kernel (results must not depend on the kernel)."""
-        if self.supports(problem, "serial", kernel):
+        if self.supports(problem, registry.BASELINE, kernel):
             return kernel
         return self._spec(problem)["default_kernel"]
 

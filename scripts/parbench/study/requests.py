@@ -27,27 +27,12 @@ MINIMUM_MB = 1000
 # with the kernel's libraries.
 PROCESS_MIB = 150
 KERNEL_MIB = {"numba": 200, "pandas": 150, "arrow": 150, "jvm": 150}
-# Engines besides the Python processes: Dask's scheduler; Spark's JVMs (the driver's, and in a
-# cluster across nodes one executor per worker), as requested (Spark's default heap of 1 GiB)
-# and as they start (what a refusal counts: the heap may never fill).
-ENGINE_MIB = {"dask": (300, 100), "spark": (1500, 400)}
-# Time limits: seconds of start-up before any work (interpreters, clusters, a JVM), the factor
-# over the estimate, the least a job asks for, and the limit where a problem gives no estimate.
-STARTUP_S = {"dask": 60, "spark": 120}
+# The processes and engines a variant starts, and its start-up time, are the variant's own facts
+# (registry.Variant). Time limits: the factor over the estimate, the least a job asks for, and the
+# limit where a problem gives no estimate.
 RUNTIME_HEADROOM = 3
 RUNTIME_FLOOR_MIN = 10
 UNKNOWN_RUNTIME_MIN = 30
-# Processes per worker, and besides the workers, of each variant on one node.
-PROCESSES = {
-    "serial": (0, 1),
-    "threads": (0, 1),
-    "futures-threads": (0, 1),
-    "processes": (1, 1),
-    "futures-processes": (1, 1),
-    "mpi": (1, 0),
-    "dask": (1, 1),  # the client process besides one single-threaded worker process each
-    "spark": (1, 1),  # PySpark's Python workers besides the driver
-}
 
 
 @dataclass(frozen=True)
@@ -73,10 +58,11 @@ def need(problem: str, params: dict, variant: str, kernel: str, workers: int, no
     """The first node's need (it holds the driver or rank 0, and its share of the workers)."""
     memory = registry.problem(problem).memory(params, workers)
     on_node = math.ceil(workers / nodes)
-    per_worker, besides = PROCESSES.get(variant, (1, 1))
+    facts = registry.variant(variant)
+    per_worker, besides = facts.processes
     python = (per_worker * on_node + besides) * PROCESS_MIB
-    engines = 1 + (on_node if variant == "spark" and nodes > 1 else 0)
-    most, least = ENGINE_MIB.get(variant, (0, 0))
+    engines = 1 + (on_node if facts.engine_per_worker_across_nodes and nodes > 1 else 0)
+    most, least = facts.engine_mib
     kernel_mib = (per_worker * on_node + besides) * KERNEL_MIB.get(kernel, 0)
     return Need(
         data=memory.driver + on_node * memory.worker,
@@ -99,9 +85,10 @@ def runtime_min(problem: str, params: dict, variant: str, kernel: str, workers: 
     seconds = registry.problem(problem).serial_seconds(params, kernel)
     if seconds is None:
         return UNKNOWN_RUNTIME_MIN * attempt
-    if not (kernel == "python" and variant in ("threads", "futures-threads")):
+    facts = registry.variant(variant)
+    if not (kernel == "python" and facts.threads):
         seconds *= 0.2 + 0.8 / workers
-    minutes = math.ceil(RUNTIME_HEADROOM * (STARTUP_S.get(variant, 30) + seconds) / 60)
+    minutes = math.ceil(RUNTIME_HEADROOM * (facts.startup_s + seconds) / 60)
     return max(RUNTIME_FLOOR_MIN, minutes) * attempt
 
 
@@ -142,11 +129,12 @@ def run_runtime(study, run, attempt: int) -> int:
 
 
 def reference_runtime(study, problem: str, size: str, kernel: str, scale: int, attempt: int) -> int:
-    return runtime_min(problem, point_params(study, problem, size, scale), "serial", kernel, 1, attempt)
+    params = point_params(study, problem, size, scale)
+    return runtime_min(problem, params, registry.BASELINE, kernel, 1, attempt)
 
 
 def reference_need(study, problem: str, size: str, kernel: str, scale: int) -> Need:
-    return need(problem, point_params(study, problem, size, scale), "serial", kernel, 1)
+    return need(problem, point_params(study, problem, size, scale), registry.BASELINE, kernel, 1)
 
 
 def node_mb(study) -> int:

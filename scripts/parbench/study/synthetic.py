@@ -11,6 +11,7 @@ threads that do not speed up a kernel holding the GIL, and a few per cent of noi
 from __future__ import annotations
 
 import math
+from dataclasses import astuple
 
 import numpy as np
 import pandas as pd
@@ -23,18 +24,6 @@ from parbench.timing import PHASES
 WORK_S = {"mandelbrot": 40.0, "pi": 20.0, "heat": 60.0, "groupby": 30.0}  # serial seconds, numpy-like kernel
 KERNEL_SPEED = {"python": 0.1, "numpy": 1.0, "numba": 2.5, "pandas": 1.0, "arrow": 1.3, "jvm": 1.4}
 GIL_KERNELS = {"python": 1.0, "numpy": 0.3, "pandas": 0.5, "arrow": 0.2}  # share of compute holding the GIL
-# Per variant: start-up (fixed, per worker), distribution per worker, communication per log2(workers),
-# teardown, and how unevenly the work ends up spread (busiest worker over the mean).
-MODEL = {
-    "serial": (0.01, 0.0, 0.0, 0.0, 0.0, 1.0),
-    "threads": (0.005, 0.0005, 0.001, 0.01, 0.0, 1.02),
-    "processes": (0.05, 0.01, 0.004, 0.03, 0.02, 1.02),
-    "futures-threads": (0.005, 0.0005, 0.002, 0.01, 0.0, 1.03),
-    "futures-processes": (0.06, 0.012, 0.006, 0.04, 0.02, 1.03),
-    "mpi": (0.15, 0.002, 0.0005, 0.02, 0.01, 1.15),
-    "dask": (1.5, 0.02, 0.01, 0.15, 0.3, 1.05),
-    "spark": (6.0, 0.05, 0.02, 0.3, 1.0, 1.08),
-}
 COUPLED = {"heat": 3.0, "groupby": 1.5}  # problems that exchange data: more communication
 
 
@@ -48,13 +37,12 @@ def kernels_of(problem: str, count: int) -> list[str]:
 
 def phases_of(run: Run, rng: np.random.Generator) -> tuple[dict, np.ndarray]:
     """Seconds per phase and busy seconds per worker of one run."""
-    startup, per_worker, distribute, communicate, teardown, uneven = MODEL.get(
-        run.variant, MODEL["processes"]
-    )
+    variant = registry.variant(run.variant)
+    startup, per_worker, distribute, communicate, teardown, uneven = astuple(variant.synthetic)
     p = run.workers
     work = WORK_S.get(run.problem, 30.0) * run.scale / KERNEL_SPEED.get(run.kernel, 1.0)
     compute = work / p
-    if run.variant in ("threads", "futures-threads"):  # the GIL: its share of the work runs one at a time
+    if variant.threads:  # the GIL: its share of the work runs one at a time
         held = GIL_KERNELS.get(run.kernel, 0.0)
         compute = work * held + work * (1 - held) / p
     spread = 1.0 + (uneven - 1.0) * (1.0 + 0.5 * math.log2(p)) if p > 1 else 1.0
@@ -94,10 +82,8 @@ def study(
             if known is not None and set(known.kernels_for(variant)) != set(known.kernels):
                 chosen = list(known.kernels_for(variant))  # brings its own engine (Spark's JVM)
             for kernel in chosen:
-                for p in [1] if variant == "serial" else workers:
-                    across = (
-                        registry.VARIANTS[variant].across_nodes if variant in registry.VARIANTS else False
-                    )
+                for p in [1] if registry.variant(variant).baseline else workers:
+                    across = registry.variant(variant).across_nodes
                     nodes = math.ceil(p / workers_per_node) if across else 1
                     for repeat in range(1, repeats + 1):
                         scale = p if weak else 1

@@ -23,7 +23,7 @@ import pandas as pd
 
 from parbench import registry
 
-THREAD_VARIANTS = ("threads", "futures-threads")
+THREAD_VARIANTS = registry.THREAD_VARIANTS
 GIL_FREE_KERNELS = ("numba",)  # compiled with nogil=True: threads compute truly in parallel
 MEASURED = ("start-up", "distribution", "communication", "load imbalance", "compute", "other")
 REASONS = (
