@@ -33,10 +33,14 @@ def temporary_name(path: Path) -> Path:
 
 def write_text_atomically(path, text: str) -> None:
     """Written under a temporary name and renamed, so a killed process never leaves half a file."""
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path, data: bytes) -> None:
     path = Path(path)
     temporary = temporary_name(path)
     try:
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_bytes(data)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

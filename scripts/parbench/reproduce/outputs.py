@@ -1,6 +1,7 @@
 """Runs the comparison of a reported study with a finished study's tables and writes what the
 report shows: the point-by-point table (CSV), the headline and machine differences (JSON) and the
-reported and measured curves on the same axes (PNG)."""
+reported and measured curves on the same axes (PNG: the report's chart of the comparison, through
+vl-convert)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from parbench import output
-from parbench.reproduce import compare, figure, plan
+from parbench.reproduce import compare, plan
 from parbench.reproduce.reported import ReportedStudy
 
 TABLE, SUMMARY, FIGURE = "{name}.csv", "{name}.json", "{name}.png"
@@ -51,5 +52,9 @@ def write(result: dict, reported: ReportedStudy, out_dir) -> dict[str, Path]:
     output.write_text_atomically(
         paths["summary"], json.dumps(result["summary"], indent=2, default=str) + "\n"
     )
-    figure.draw(reported, result["table"], result["summary"]["headline"], paths["figure"])
+    from parbench.study import report, reproduction_chart
+
+    title = f"{reported.title}: {result['summary']['headline']['verdict']}"
+    png = report.png_of(reproduction_chart.curves(result["table"], title).to_dict())
+    output.write_bytes_atomically(paths["figure"], png)
     return paths

@@ -381,6 +381,12 @@ def svg_of(spec: dict) -> str:
     return vl_convert.vegalite_to_svg(spec, vl_version=vega_lite_version())
 
 
+def png_of(spec: dict) -> bytes:
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(spec, vl_version=vega_lite_version(), scale=2)
+
+
 # --- writing ------------------------------------------------------------------------------------
 
 

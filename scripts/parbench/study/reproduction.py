@@ -132,7 +132,7 @@ def sections(folder, table_html, chart_html) -> list[tuple[str, str, str]]:
                 headline_html(r.summary),
                 *(f"<p class='bad'>{escape(w)}</p>" for w in r.summary.get("warnings", [])),
                 source_html(r.summary),
-                chart_html(f"reproduction-{r.name}-curves", chart.curves(r)),
+                chart_html(f"reproduction-{r.name}-curves", chart.curves(r.table)),
                 "<h4>Point by point</h4>",
                 table_html(point_table(r.table), f"reproduction-{r.name}"),
                 "<h4>Reported machine and this one</h4>",

@@ -1,7 +1,8 @@
 """The Reproduction section's chart (Vega-Lite, built with Altair in the report's style): one
 panel per series and judged figure, the reported curve (grey squares, dashed, with its tolerance
 band) and the measured one (blue dots) on the same log-2 axis of workers; points not comparable
-here show the reported value only; hovering a point shows its verdict."""
+here show the reported value only; hovering a point shows its verdict. The same specification is
+the report's interactive chart and, through vl-convert, the reproduction's PNG."""
 
 from __future__ import annotations
 
@@ -42,15 +43,17 @@ def long_form(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def curves(reproduction) -> alt.TopLevelMixin:
+def curves(table: pd.DataFrame, title: str | None = None) -> alt.TopLevelMixin:
+    """The chart of a comparison's point-by-point table; `title` heads it (the PNG's, which
+    stands alone outside the report)."""
     from parbench.study import figures
 
-    data = long_form(reproduction.table)
+    data = long_form(table)
     if data.empty:
         return (
             alt.Chart(pd.DataFrame({"text": ["no reported figures to draw"]})).mark_text().encode(text="text")
         )
-    workers = sorted(int(w) for w in reproduction.table["workers"].unique())
+    workers = sorted(int(w) for w in table["workers"].unique())
     panels = list(dict.fromkeys(data["panel"]))
     columns, width = figures.layout(len(panels))
     low, high = workers[0], workers[-1]
@@ -111,4 +114,6 @@ def curves(reproduction) -> alt.TopLevelMixin:
     )
     layered = alt.layer(tolerance, claims, lines, missed).properties(width=width, height=figures.PANEL_HEIGHT)
     chart = layered.facet(facet=alt.Facet("panel:N", title=None, sort=panels), columns=columns)
+    if title:
+        chart = chart.properties(title=title)
     return chart.resolve_scale(y="independent").configure(**figures.CONFIG)
