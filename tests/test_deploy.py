@@ -133,18 +133,24 @@ def test_the_deployed_project_dry_runs_and_refuses_a_bad_config(deployed, instal
 
 
 def test_the_deployed_project_runs_a_smoke_study_with_the_installed_parbench(deployed, installed):
-    snakemake(
+    """No flag to remember: snakedeploy copies the workflow profile (profiles/default), and
+    Snakemake reads it from the project, so verify, collect and the gate run in its own process."""
+    assert (deployed / "profiles" / "default" / "config.yaml").read_text() == (
+        ROOT / "profiles" / "default" / "config.yaml"
+    ).read_text()
+    done = snakemake(
         installed,
         deployed,
         "--cores",
         "2",
-        "--force-use-threads",  # as README advises a deployed project (the workflow profile's)
         "--configfile",
         "config/presets/smoke.yaml",
         "--config",
         SMOKE_VARIANTS,
         timeout=1500,
     )
+    text = done.stdout + done.stderr
+    assert "Using workflow specific profile profiles/default" in text, text[-3000:]
     assert (deployed / "results" / "verification.txt").read_text().startswith("all ")
     assert (deployed / "results" / "report" / "index.html").is_file()
     runs = list((deployed / "results" / "runs").rglob("*.h5"))

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from parbench import registry
+from parbench.errors import UsageError
 from parbench.study import config as study_config
 from parbench.study import schema as config_schema
 from parbench.study.plan import Study
@@ -85,6 +86,9 @@ def test_runs_across_nodes_are_planned_for_mpi_dask_and_spark_only():
     assert {w: nodes["spark", w] for w in (1, 2, 4)} == {1: 1, 2: 2, 4: 4}  # workers_per_node 1
     run = next(r for r in study.runs() if r.problem == "pi" and r.variant == "mpi" and r.workers == 4)
     assert run.id == "pi/small/numpy/mpi/w4-n2-r1" and study.run_from({**vars(run), "span": "-n2"}) == run
+    # A path this study does not plan (4 ranks on 3 nodes) is refused, never run as asked.
+    with pytest.raises(UsageError, match="pi/small/numpy/mpi/w4-n3-r1 is not a run of this study"):
+        study.run_from({**vars(run), "span": "-n3"})
 
 
 BAD = {

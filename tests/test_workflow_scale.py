@@ -85,6 +85,9 @@ def test_allow_missing_reports_the_finished_runs_then_a_fixed_run_is_verified_ag
     assert "run_mpi" not in jobs_run(text), "allow_missing must not run the missing run"
     table = pd.read_csv(workdir / "results" / "runs.csv").set_index("run")
     assert table.loc[gone, "status"] == "missing" and table.loc[bad, "status"] == "mismatch"
+    # The missing run's labels are the plan's (nothing parses its id back).
+    labels = table.loc[gone, ["problem", "variant", "workers", "nodes", "repeat", "scale"]].tolist()
+    assert labels == ["pi", "mpi", 2, 1, 1, 1], labels
     assert (table.drop(index=[gone, bad])["status"] == "ok").all() and len(table) == len(study.runs())
     page = (workdir / "results" / "report" / "index.html").read_text()
     assert gone in page and bad in page

@@ -8,10 +8,7 @@ rule collect:
     input:
         statuses=collected_cases(),
     output:
-        timings="results/timings.csv",
-        worker_busy="results/worker_busy.csv",
-        runs="results/runs.csv",
-        log="results/timings.jsonl",
+        **plan.COLLECTED,
     log:
         "logs/collect.log",
     params:

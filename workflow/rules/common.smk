@@ -12,6 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from parbench import registry
+from parbench.reproduce import outputs as reproduce_outputs
 from parbench.reproduce import plan as reproduce_plan
 from parbench.reproduce.reported import ReportedStudyError
 from parbench.study import check
@@ -290,8 +291,11 @@ def collected_cases():
 
 
 def missing_runs():
+    """The runs without a verified result, with their labels as the plan gives them."""
     present = {run.id for runs in collected_runs().values() for run in runs}
-    return [run.id for run in STUDY.runs() if run.id not in present]
+    return [
+        {"run": run.id, **asdict(run)} for run in STUDY.runs() if run.id not in present
+    ]
 
 
 def reproduction_outputs():
@@ -300,19 +304,15 @@ def reproduction_outputs():
     if reported is None:
         return {}
     return {
-        key: f"results/reproduction/{template.format(name=reported.name)}"
-        for key, template in (
-            ("table", "{name}.csv"),
-            ("summary", "{name}.json"),
-            ("figure", "{name}.png"),
-        )
+        key: f"{plan.REPRODUCTION_DIR}/{template.format(name=reported.name)}"
+        for key, template in reproduce_outputs.TEMPLATES.items()
     }
 
 
 def final_targets():
     return [
         *reproduction_outputs().values(),
-        "results/report/index.html",
-        "results/verification.txt",
-        "results/report/items",
+        plan.REPORT_HTML,
+        plan.VERIFICATION,
+        plan.REPORT_ITEMS,
     ]

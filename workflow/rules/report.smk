@@ -7,15 +7,12 @@ from parbench.study import items as report_items
 rule html_report:
     input:
         **reproduction_outputs(),
-        timings="results/timings.csv",
-        worker_busy="results/worker_busy.csv",
-        runs="results/runs.csv",
-        log="results/timings.jsonl",
         # With --config reproduce=FILE: the comparison, for the Reproduction section.
+        **plan.COLLECTED,
     output:
-        html="results/report/index.html",
+        html=plan.REPORT_HTML,
         figures_and_tables=report(
-            directory("results/report/items"),
+            directory(plan.REPORT_ITEMS),
             patterns=["{problem}/{item}.svg", "{problem}/{item}.csv"],
             caption="../report/item.rst",
             category=report_items.category,
@@ -30,7 +27,7 @@ rule html_report:
         scaling=STUDY.config["scaling"],
         captions=report_items.captions(),
         reproduction=(
-            "--reproduction results/reproduction" if reproduction_outputs() else ""
+            f"--reproduction {plan.REPRODUCTION_DIR}" if reproduction_outputs() else ""
         ),
     shell:
         "python -m parbench report --timings {input.timings} --worker-busy {input.worker_busy} "

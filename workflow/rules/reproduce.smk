@@ -8,9 +8,9 @@ if reproduction_outputs():
     rule reproduction:
         input:
             reported=config["reproduce"],
-            timings="results/timings.csv",
-            runs="results/runs.csv",
-            log="results/timings.jsonl",
+            timings=plan.TIMINGS,
+            runs=plan.RUNS,
+            log=plan.TIMINGS_LOG,
         output:
             **reproduction_outputs(),
         log:
@@ -19,9 +19,10 @@ if reproduction_outputs():
         conda:
             "../../envs/report.yaml"
         params:
+            out_dir=plan.REPRODUCTION_DIR,
             cores=STUDY.place.cores,
             nodes=STUDY.place.nodes,
         shell:
             "python -m parbench compare {input.reported} --timings {input.timings} --runs {input.runs} "
             "--log {input.log} --cores {params.cores} --nodes {params.nodes} "
-            "--out-dir results/reproduction > {log} 2>&1"
+            "--out-dir {params.out_dir} > {log} 2>&1"

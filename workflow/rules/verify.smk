@@ -25,9 +25,9 @@ rule verify:
 rule verification_gate:
     input:
         statuses=collected_cases(),
-        report="results/report/index.html",
+        report=plan.REPORT_HTML,
     output:
-        "results/verification.txt",
+        plan.VERIFICATION,
     log:
         "logs/verification.log",
     run:

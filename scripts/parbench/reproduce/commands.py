@@ -13,21 +13,22 @@ import os
 from pathlib import Path
 
 from parbench.errors import UsageError
+from parbench.study import plan
 
 
 def add_commands(commands) -> dict:
     compare = commands.add_parser("compare", help="judge a finished study against a reported study")
     compare.add_argument("reported", type=Path, metavar="REPORTED", help="the reported-study file (YAML)")
-    compare.add_argument("--timings", required=True, type=Path, help="results/timings.csv of the study")
-    compare.add_argument("--runs", required=True, type=Path, help="results/runs.csv of the study")
-    compare.add_argument("--log", required=True, type=Path, help="results/timings.jsonl of the study")
+    compare.add_argument("--timings", required=True, type=Path, help=f"{plan.TIMINGS} of the study")
+    compare.add_argument("--runs", required=True, type=Path, help=f"{plan.RUNS} of the study")
+    compare.add_argument("--log", required=True, type=Path, help=f"{plan.TIMINGS_LOG} of the study")
     compare.add_argument("--out-dir", required=True, type=Path, help="where NAME.csv, .json and .png go")
     compare.add_argument("--cores", type=int, default=os.cpu_count(), help="cores the study could use")
     compare.add_argument("--nodes", type=int, default=1, help="nodes the study could use")
 
     export = commands.add_parser("export", help="write a finished study out as a reported study")
-    export.add_argument("--runs", required=True, type=Path, help="results/runs.csv of the study")
-    export.add_argument("--log", required=True, type=Path, help="results/timings.jsonl of the study")
+    export.add_argument("--runs", required=True, type=Path, help=f"{plan.RUNS} of the study")
+    export.add_argument("--log", required=True, type=Path, help=f"{plan.TIMINGS_LOG} of the study")
     export.add_argument("--name", required=True, help="the reported study's name (letters, digits, _ and -)")
     export.add_argument("--title", default=None, help="one line for the report (default: the name)")
     export.add_argument(

@@ -14,7 +14,8 @@ from parbench import output
 from parbench.reproduce import compare, plan
 from parbench.reproduce.reported import ReportedStudy
 
-TABLE, SUMMARY, FIGURE = "{name}.csv", "{name}.json", "{name}.png"
+# A comparison's files in its output folder (the workflow's: plan.REPRODUCTION_DIR).
+TEMPLATES = {"table": "{name}.csv", "summary": "{name}.json", "figure": "{name}.png"}
 
 
 def read_log(path) -> list[dict]:
@@ -46,8 +47,7 @@ def comparison(reported: ReportedStudy, place: plan.Place, timings, runs, log) -
 def write(result: dict, reported: ReportedStudy, out_dir) -> dict[str, Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    templates = {"table": TABLE, "summary": SUMMARY, "figure": FIGURE}
-    paths = {key: out_dir / template.format(name=reported.name) for key, template in templates.items()}
+    paths = {key: out_dir / template.format(name=reported.name) for key, template in TEMPLATES.items()}
     output.write_text_atomically(paths["table"], result["table"].to_csv(index=False))
     output.write_text_atomically(
         paths["summary"], json.dumps(result["summary"], indent=2, default=str) + "\n"

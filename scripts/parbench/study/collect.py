@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,11 +19,6 @@ from parbench.study.check import read_statuses
 from parbench.timing import PHASES
 
 LABELS = ["problem", "size", "kernel", "variant", "workers", "nodes", "repeat", "scale"]
-# A run's id (plan.RUN): `-nN` after the workers for a run across N nodes.
-RUN_ID = re.compile(
-    r"^(?P<problem>[^/]+)/(?P<size>[^/]+)/(?P<kernel>[^/]+)/(?P<variant>[^/]+)"
-    r"/w(?P<workers>\d+)(?:-n(?P<nodes>\d+))?-r(?P<repeat>\d+)$"
-)
 
 
 RUN_COLUMNS = [
@@ -76,7 +70,9 @@ def read_benchmark(path) -> dict:
     return {"process_s": number("s"), "max_rss_mb": number("max_rss")}
 
 
-def collect(status_paths, missing_ids=()) -> dict[str, pd.DataFrame | list]:
+def collect(status_paths, missing=()) -> dict[str, pd.DataFrame | list]:
+    """The tables from the case status files; `missing` are the runs that did not finish, each
+    {"run": id, **labels} as the plan gives them (labels left out stay empty)."""
     statuses = read_statuses(status_paths)
     timing_rows, busy_rows, run_rows, log = [], [], [], []
     for status in sorted(statuses, key=lambda s: s["id"]):
@@ -117,11 +113,9 @@ def collect(status_paths, missing_ids=()) -> dict[str, pd.DataFrame | list]:
                 **record,
             }
         )
-    for run_id in sorted(missing_ids):
-        match = RUN_ID.match(run_id)
-        labels = match.groupdict() if match else dict.fromkeys(LABELS[:-1], "")
-        labels["nodes"] = labels["nodes"] or 1
-        run_rows.append({"run": run_id, **labels, "status": "missing", "message": "no verified result"})
+    for run in sorted(missing, key=lambda run: run["run"]):
+        labels = {key: run.get(key, "") for key in LABELS}
+        run_rows.append({"run": run["run"], **labels, "status": "missing", "message": "no verified result"})
     timing_columns = ["run", *LABELS, "status", "hosts", "git_commit", "start_utc", "phase", "seconds"]
     return {
         "timings": pd.DataFrame(timing_rows, columns=None if timing_rows else timing_columns),
@@ -163,9 +157,9 @@ def read_tables(timings, worker_busy, runs) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def collect_job(status_paths, missing_ids, out, log_path) -> None:
+def collect_job(status_paths, missing, out, log_path) -> None:
     """The workflow's collect (run inside Snakemake): the tables and merged log into `out`'s
     timings, worker_busy, runs and log, and a one-line summary into the job's log."""
-    collected = collect(status_paths, missing_ids)
+    collected = collect(status_paths, missing)
     write(collected, out.timings, out.worker_busy, out.runs, out.log)
     output.write_text_atomically(log_path, summary(collected, out.timings) + "\n")

@@ -66,7 +66,8 @@ def collect_command(args) -> int:
     from parbench.study import collect
 
     try:
-        collected = collect.collect(args.statuses, args.missing)
+        # By hand the plan is not known: a missing run is named by its id only.
+        collected = collect.collect(args.statuses, [{"run": run} for run in args.missing])
     except (collect.CollectError, OSError, KeyError, ValueError) as error:
         raise UsageError("STATUS", str(error)) from None
     collect.write(collected, args.timings, args.worker_busy, args.runs, args.log)

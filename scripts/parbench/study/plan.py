@@ -9,6 +9,7 @@ import shlex
 from dataclasses import asdict, dataclass
 
 from parbench import registry
+from parbench.errors import UsageError
 
 # File layout under the working directory (wildcard names match the Run fields). Written out in
 # full, one line per file, so that the rules and the collection use the same spelling.
@@ -24,6 +25,17 @@ RUN_BENCHMARK = "results/benchmarks/runs/{problem}/{size}/{kernel}/{variant}/w{w
 CASE = "{problem}/{size}/{kernel}"
 CASE_STATUS = "results/verify/{problem}/{size}/{kernel}.json"
 CASE_LOG = "logs/verify/{problem}/{size}/{kernel}.log"
+# The study's outputs, each spelled here only (the rules, the final targets and the help texts
+# take them from here).
+TIMINGS = "results/timings.csv"
+WORKER_BUSY = "results/worker_busy.csv"
+RUNS = "results/runs.csv"
+TIMINGS_LOG = "results/timings.jsonl"
+COLLECTED = {"timings": TIMINGS, "worker_busy": WORKER_BUSY, "runs": RUNS, "log": TIMINGS_LOG}
+REPORT_HTML = "results/report/index.html"
+REPORT_ITEMS = "results/report/items"
+VERIFICATION = "results/verification.txt"
+REPRODUCTION_DIR = "results/reproduction"
 REFERENCE_RESULT = "results/references/{problem}/{size}/{kernel}/x{scale}.h5"
 REFERENCE_RECORD = "results/references/{problem}/{size}/{kernel}/x{scale}.jsonl"
 REFERENCE_LOG = "logs/references/{problem}/{size}/{kernel}/x{scale}.log"
@@ -61,10 +73,6 @@ class Run:
 def span(nodes: int) -> str:
     """The {span} part of a run's paths: '' on one node, '-nN' across N nodes."""
     return f"-n{nodes}" if nodes > 1 else ""
-
-
-def nodes_of(span_text: str) -> int:
-    return int(span_text[2:]) if span_text else 1
 
 
 class Study:
@@ -159,18 +167,13 @@ class Study:
         return Run(problem, size, kernel, variant, workers, repeat, self.scale(workers), nodes)
 
     def run_from(self, wildcards) -> Run:
-        """The Run that Snakemake wildcards name (its nodes are those its path says)."""
-        workers = int(wildcards["workers"])
-        return Run(
-            wildcards["problem"],
-            wildcards["size"],
-            wildcards["kernel"],
-            wildcards["variant"],
-            workers,
-            int(wildcards["repeat"]),
-            self.scale(workers),
-            nodes_of(wildcards["span"]),
-        )
+        """The Run that Snakemake wildcards name, as the plan makes it (its nodes too)."""
+        labels = {key: wildcards[key] for key in ("problem", "size", "kernel", "variant")}
+        run = self.run(**labels, workers=int(wildcards["workers"]), repeat=int(wildcards["repeat"]))
+        if span(run.nodes) != wildcards["span"]:
+            asked = run.path(RUN.replace("{span}", wildcards["span"]))
+            raise UsageError("config", f"{asked} is not a run of this study: it runs {run.id}")
+        return run
 
     # --- parameters ---------------------------------------------------------------------------
 
