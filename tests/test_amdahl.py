@@ -86,6 +86,29 @@ def test_a_different_seed_or_task_count_gives_a_different_checksum():
     assert checksum() != checksum(tasks=13)
 
 
+def test_starting_states_by_hand_for_small_large_and_wrapping_seeds():
+    """docs/amdahl.md: task i starts at 1 + (seed x 1000003 + 7919 i + 12345) mod (2^31 - 2).
+    Small seeds never reach the modulus, so only large ones (the default seed among them) check
+    it, and the seeds that make the bracket a multiple of 2^31 - 2, or one less, check that the
+    states run from 1 (never 0, the generator's fixed point) to 2^31 - 2. A task of no work takes
+    no steps: its final state is its starting state."""
+    m = 2**31 - 1
+    problem = registry.problem("amdahl")
+
+    def start(seed: int, index: int) -> int:
+        return int(problem.compute((index, 0.0), params(seed=seed), "sleep")[0])
+
+    inverse = pow(1_000_003, -1, m - 1)  # 1000003 is prime, so it has one mod 2^31 - 2
+    lowest = -12_345 * inverse % (m - 1)  # seed x 1000003 + 12345 is a multiple of 2^31 - 2
+    highest = -12_346 * inverse % (m - 1)  # ... is one less than a multiple
+    assert (start(0, 0), start(3, 1)) == (12_346, 3_020_274)
+    assert (start(lowest, 0), start(highest, 0)) == (1, m - 1)
+    for seed in (0, 3, 20_261_124, 10**15, lowest, highest):
+        for index in (0, 1, 7, 1_000):
+            want = 1 + (seed * 1_000_003 + index * 7_919 + 12_345) % (m - 1)
+            assert start(seed, index) == want, (seed, index)
+
+
 def test_all_parallel_has_no_serial_part(tmp_path):
     out = tmp_path / "p1.h5"
     execute(RunRequest("amdahl", "threads", out, params(parallel_proportion=1.0), kernel="sleep", workers=2))

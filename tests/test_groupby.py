@@ -118,6 +118,31 @@ def test_histogram_bins_put_edge_values_in_the_bin_above():
         np.testing.assert_array_equal(part.histogram, want, err_msg=kernel)
 
 
+def test_histogram_clips_values_far_outside_the_bins_in_every_kernel():
+    """Values several bin widths below 0 (bins -2, -3, ... before clipping) count below the first
+    edge and huge ones above the last, in every kernel: an unclipped or wrongly clipped bin number
+    lands in another bin (or, negative, wraps round to the last one)."""
+    values = np.array([-1e6, -20.0, -9.0, -8.5, -8.0, 0.5, 600.0, 1e9])
+    want = histogram(values)
+    assert (want[0], want[1], want[-1], want.sum()) == (5, 1, 2, 8)
+    for kernel in KERNELS:
+        part = aggregate.Partial.of(PARTIAL[kernel](np.zeros(len(values), np.int32), values, 1), 1)
+        np.testing.assert_array_equal(part.histogram, want, err_msg=kernel)
+
+
+def test_arrow_and_numba_kernels_sum_each_key_in_row_order():
+    """A worker is one core and a run's bits do not depend on the machine: the arrow kernel asks
+    Arrow for one thread, so over a partition of more than a million rows (Arrow splits larger
+    tables into batches that its threads would sum separately) it still adds each key's values in
+    row order, bit for bit the sequential sum, as numba's loop does."""
+    rng = np.random.default_rng(5)
+    keys, values, n_keys = random_rows(rng, rows=1_200_000, n_keys=4)
+    sequential = [np.cumsum(values[keys == k])[-1] for k in range(n_keys)]  # left to right
+    for kernel in ("arrow", "numba"):
+        part = aggregate.Partial.of(PARTIAL[kernel](keys, values, n_keys), n_keys)
+        np.testing.assert_array_equal(part.sum, sequential, err_msg=kernel)
+
+
 @pytest.mark.parametrize("trial", range(20))
 def test_merge_gives_the_same_answer_in_any_order_and_any_number_of_parts(trial):
     rng = np.random.default_rng(trial)

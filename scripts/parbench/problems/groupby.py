@@ -122,7 +122,7 @@ def partial_of_file(path: str, n_keys: int, kernel: str) -> np.ndarray:
 
     keys, values = dataset.read_partition(path)
     if len(keys) and (keys.min() < 0 or keys.max() >= n_keys):  # the compiled kernel trusts them
-        raise ValueError(f"{path}: keys {keys.min()}..{keys.max()} outside 0..{n_keys - 1}")
+        raise UsageError("--dataset", f"{path}: keys {keys.min()}..{keys.max()} outside 0..{n_keys - 1}")
     return PARTIAL[kernel](keys, values, n_keys)
 
 
