@@ -172,3 +172,13 @@ def test_snakemake_stops_on_a_bad_config_before_any_job(tmp_path):
     text = output_of(done)
     assert "problems[0].kernels[1]: 'fortran' is not allowed; choose from: python, numpy, numba" in text
     assert not (tmp_path / "study" / "results").exists()
+
+
+@pytest.mark.parametrize("name", ["NA", "null", "None", "nan"])
+def test_a_size_named_like_a_missing_value_is_refused(name):
+    """pandas reads these back from results/runs.csv as NaN: the points would lose their size."""
+    config = load(DEFAULT)
+    entry = config["problems"][0]
+    entry["sizes"] = {name: next(iter(entry["sizes"].values()))}
+    with pytest.raises(study_config.StudyConfigError, match=rf"problems\[0\]\.sizes\.{name}: a size named"):
+        study_config.validate(config, SCHEMA)

@@ -66,6 +66,11 @@ def errors_of(validator: Draft202012Validator, instance) -> list[str]:
     return list(dict.fromkeys(explain(error) for error in found))
 
 
+# Names the schema's pattern allows that pandas reads back from a CSV as a missing value (its
+# default NA strings): a size so named would lose its points' labels in every table.
+READ_AS_MISSING = ("NA", "NULL", "NaN", "None", "nan", "null")
+
+
 def semantic_errors(config: dict, description: dict) -> list[str]:
     """What the schema cannot say: problems listed twice, nodes and workers_per_node set
     together, and overrides that name a problem, kernel or size the study does not have."""
@@ -82,6 +87,13 @@ def semantic_errors(config: dict, description: dict) -> list[str]:
     ]:
         if "nodes" in level and "workers_per_node" in level:
             messages.append(f"{where}: set nodes or workers_per_node, not both")
+    for i, entry in enumerate(config["problems"]):
+        for size in entry.get("sizes", {}):
+            if size in READ_AS_MISSING:
+                messages.append(
+                    f"problems[{i}].sizes.{size}: a size named {size!r} reads back as a missing "
+                    "value from the study's tables (pandas); choose another name"
+                )
     selected = {entry["name"]: entry for entry in config["problems"]}
     for i, override in enumerate(config.get("overrides", [])):
         targets = override.get("problems", list(selected))
