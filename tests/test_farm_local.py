@@ -119,3 +119,59 @@ def test_guided_and_dealt_shares_worked_by_hand():
     assert [len(b) for b in guided(list(range(20)), 2)] == [5, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1]
     assert deal(list(range(7)), 3) == [[0, 3, 6], [1, 4], [2, 5]]
     assert deal([0, 1], 3) == [[0], [1], []]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_mandelbrot_escape_time_of_minus_two_which_stays_on_the_circle(kernel):
+    """c = -2: z runs 0, -2, 2, 2, 2, ... with |z|^2 = 4 from the first step on, never > 4, so the
+    pixel never escapes (count = maxiter). Catches an escape test |z|^2 >= 4 (count 1)."""
+    from parbench.kernels import mandelbrot
+
+    counts = mandelbrot.ROWS[kernel](np.array([-2.0]), np.array([0.0]), 20)
+    assert counts.tolist() == [[20]]
+
+
+def _real_axis_escape_time(c: float, maxiter: int) -> int:
+    """Escape time of a real c (z stays real), straight from the definition."""
+    z = 0.0
+    for n in range(maxiter):
+        if z * z > 4.0:
+            return n
+        z = z * z + c
+    return maxiter
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_mandelbrot_escape_time_of_the_last_pixel_left_in_a_block(kernel):
+    """c = 1 escapes after 3 steps (0, 1, 2, 5), c = 0.3 only much later: once c = 1 has escaped
+    one pixel is left and must still be iterated to its own escape. Catches a block that stops
+    when one pixel is left (c = 0.3 would keep maxiter)."""
+    from parbench.kernels import mandelbrot
+
+    want = [_real_axis_escape_time(1.0, 50), _real_axis_escape_time(0.3, 50)]
+    assert want[0] == 3 and 3 < want[1] < 50
+    counts = mandelbrot.ROWS[kernel](np.array([1.0, 0.3]), np.array([0.0]), 50)
+    assert counts.tolist() == [want]
+
+
+def test_mandelbrot_escape_time_axis_of_a_block_from_a_first_pixel():
+    """Pixel centres of [0, 1] in 4 pixels are 0.125, 0.375, 0.625, 0.875; from pixel 1 on, without
+    a count, the rest of the axis: 3 centres. Catches a default count of n + first."""
+    from parbench.kernels import mandelbrot
+
+    assert mandelbrot.axis(0.0, 1.0, 4, first=1).tolist() == [0.375, 0.625, 0.875]
+    assert mandelbrot.axis(0.0, 1.0, 4, first=1, count=2).tolist() == [0.375, 0.625]
+
+
+@pytest.mark.parametrize("kernel", KERNELS)
+def test_pi_hits_points_on_the_circle_count_as_inside(monkeypatch, kernel):
+    """Points with x^2 + y^2 = 1 exactly, (1, 0) and (0, 1), lie in the closed quarter disc and
+    count as hits, like (0.5, 0.5); (1, 0.5) does not: 3 hits. Random points never land exactly
+    on the circle, so they are fed in here. Catches a test x^2 + y^2 < 1."""
+    from parbench.kernels import pi
+
+    def fixed_points(seed, chunk, samples):
+        yield np.array([1.0, 0.0, 0.5, 1.0]), np.array([0.0, 1.0, 0.5, 0.5])
+
+    monkeypatch.setattr(pi, "points", fixed_points)
+    assert pi.HITS[kernel](0, 0, 4) == 3
