@@ -298,3 +298,23 @@ def test_heat_grid_must_hold_a_block_per_worker_in_both_directions():
     )
     with pytest.raises(UsageError, match="--nx: 7 gives 5 interior rows: too few for 6 blocks"):
         problem.check_for_workers(heat_values(nx=7, ny=4), 6)
+
+
+def test_heat_dt_exactly_at_the_slack_is_accepted():
+    """alpha 0.25, dx = dy = 1: the limit is 1 * 1 / (2 * 0.25 * 2) = 1 exactly, so the largest dt
+    allowed is the float 1 + 1e-12 itself (the check is dt > limit (1 + 1e-12), not >=)."""
+    check = registry.problem("heat").check
+    assert check(heat_values(alpha=0.25, dx=1.0, dy=1.0, dt=1 + 1e-12))["dt"] == 1 + 1e-12
+
+
+def test_heat_columns_are_counted_by_subtracting_the_two_boundary_columns():
+    """ny = 5 has 5 - 2 = 3 interior columns: enough for a 3 x 3 grid of 9 workers, too few for
+    a 4 x 4 grid of 16, and the message says 3 (5 / 2 = 2.5 or 5 // 2 = 2 in place of 5 - 2
+    refuses the first; 5 // 2 = 2 or 5 % 2 = 1 misstates the second)."""
+    problem = registry.problem("heat")
+    problem.check_for_workers(heat_values(nx=11, ny=5), 9)
+    with pytest.raises(UsageError) as refused:
+        problem.check_for_workers(heat_values(nx=18, ny=5), 16)
+    assert str(refused.value) == (
+        "--ny: 5 gives 3 interior columns: too few for the 4 x 4 process grid of 16 workers"
+    )
