@@ -85,4 +85,4 @@ def test_make_mutants_runs_and_reports_a_module(tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     rerun = json.loads((tmp_path / "results" / "verify.json").read_text())
     assert (rerun["total"], rerun["killed"]) == (kept["total"], kept["total"]), rerun
-    assert f"(survivors of {kept['when']} re-run)" in page.read_text()
+    assert f"survivors of the full run of {kept['when']}" in page.read_text()

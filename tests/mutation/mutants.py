@@ -265,12 +265,14 @@ def skip_the_killed(module: Module, session: Path) -> None:
 def merged_with_last(module: Module, rerun: dict) -> dict:
     """A survivors-only run's record: the last run's kills stand, its survivors are judged anew."""
     last = last_record(module)
+    full = last.get("full_run", last["when"])
     return {
         **rerun,
         "total": last["total"],
         "killed": last["total"] - len(rerun["survivors"]),
         "skipped": last["skipped"],
-        "when": f"{rerun['when']} (survivors of {last['when']} re-run)",
+        "full_run": full,
+        "when": f"{rerun['when']}, survivors of the full run of {full}",
     }
 
 
