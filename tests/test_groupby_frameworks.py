@@ -24,3 +24,12 @@ def test_spark_matches_serial(tmp_path, dataset, reference, spark_session, worke
     record = verify(run(dataset, tmp_path / "r.h5", "spark", None, workers, session=spark_session), reference)
     assert record["kernel"] == "jvm"
     assert record["framework"]["spark"].startswith("4.")
+
+
+def test_dask_busy_times_are_each_workers_own_seconds(tmp_path, dataset, reference, dask_client):  # noqa: F811
+    """Every worker's busy seconds are more than none and no more than the run's wall time: a
+    clock read the wrong way round (perf_counter() + began), a tally that never adds up the
+    partitions' pieces, or a default of a second instead of none would break it."""
+    record = verify(run(dataset, tmp_path / "r.h5", "dask", "pandas", 2, client=dask_client), reference)
+    busy, total = record["worker_busy"], record["phases"]["total"]
+    assert busy and all(0 < seconds <= total for seconds in busy.values()), (busy, total)
