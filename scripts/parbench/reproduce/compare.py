@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from parbench import registry
 from parbench.reproduce import plan
 from parbench.reproduce.reported import ReportedStudy, Series
 
@@ -95,7 +96,7 @@ def compare(
 
 def lookup(times: pd.DataFrame, variant: str, workers: int) -> tuple[float, int] | None:
     try:
-        found = times.loc[(variant, 1 if variant == "serial" else workers)]
+        found = times.loc[(variant, 1 if variant == registry.BASELINE else workers)]
     except KeyError:
         return None
     return float(found["median"]), int(found["count"])

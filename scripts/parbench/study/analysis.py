@@ -55,7 +55,7 @@ def baselines(runs: pd.DataFrame, seconds: str = "total_s") -> pd.DataFrame:
     """Per case, the median time (column `seconds`) of the serial variant, or, without serial
     runs, of each variant's own single-worker runs. Columns: CASE..., variant, baseline_s."""
     ok = good_runs(runs)
-    serial = ok[(ok["variant"] == "serial") & (ok["workers"] == 1)]
+    serial = ok[(ok["variant"] == registry.BASELINE) & (ok["workers"] == 1)]
     by_case = serial.groupby(CASE, as_index=False)[seconds].median().rename(columns={seconds: "baseline_s"})
     own = ok[ok["workers"] == 1].groupby([*CASE, "kernel", "variant"], as_index=False)[seconds].median()
     own = own.rename(columns={seconds: "own_baseline_s"})
