@@ -2,6 +2,7 @@
 
 import os
 import sys
+import time
 
 # Variables that mpiexec (MPICH's Hydra, Open MPI) or srun's PMI plugins give every rank.
 LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "PMI_FD", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE")
@@ -33,4 +34,8 @@ def abort_mpi_job(message: str, status: int) -> None:
     """Prints the message with this rank's number and ends every rank of the job."""
     mpi = sys.modules["mpi4py.MPI"]
     print(f"[rank {mpi.COMM_WORLD.Get_rank()}] {message.rstrip()}", file=sys.stderr, flush=True)
+    # The launcher forwards a rank's output through a pipe; an abort right after the print can
+    # tear the job down before that output is forwarded, and the user sees only the exit status
+    # (seen with MPICH's hydra in CI). A moment's wait on this error path lets it through.
+    time.sleep(0.5)
     mpi.COMM_WORLD.Abort(status)
