@@ -65,7 +65,7 @@ class Variant:
     synthetic: SyntheticCosts
 
 
-# Facts most variants share; each variant below still names every one.
+# Facts most variants share, spread into those below; the dataclass still requires every field.
 ONE_NODE = {"launcher": "python", "across_nodes": False, "cluster_option": None}
 NO_ENGINE = {"engine_mib": (0, 0), "engine_per_worker_across_nodes": False}
 
