@@ -11,6 +11,7 @@ from pathlib import Path
 from parbench import launch, registry
 from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS
+from parbench.plugins import loader as plugin_loader
 from parbench.reproduce import commands as reproduce_commands
 from parbench.runner import RunRequest, execute
 from parbench.study import commands as study_commands
@@ -63,6 +64,13 @@ def add_generate_options(parser: argparse.ArgumentParser, problem) -> None:
 
 def build_parser() -> Parser:
     parser = Parser(prog="parbench", description=__doc__)
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        metavar="FILE|MODULE",
+        help="also load the problems of this plug-in (docs/plugins.md); repeatable, and allowed "
+        "anywhere on the command line. Installed plug-ins (entry points) load by themselves",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
     problems = "\n".join(
         f"  {p.name:<11} {p.summary}\n{'':<14}options: {' '.join(q.option for q in p.params)}"
@@ -143,8 +151,27 @@ def list_command(args) -> int:
     return 0
 
 
+def plugin_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Takes every `--plugin WHERE` (or `--plugin=WHERE`) out of the arguments, wherever it
+    stands: the plug-ins must load before the parser, whose choices of problem they extend."""
+    named, rest, args = [], [], iter(argv)
+    for arg in args:
+        if arg == "--plugin":
+            where = next(args, None)
+            if where is None or where.startswith("-"):
+                raise UsageError("--plugin", "needs a file or module name")
+            named.append(where)
+        elif arg.startswith("--plugin="):
+            named.append(arg.partition("=")[2])
+        else:
+            rest.append(arg)
+    return named, rest
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
+        named, argv = plugin_arguments(sys.argv[1:] if argv is None else list(argv))
+        plugin_loader.load(named)
         parser = build_parser()
         args = parser.parse_args(argv)
         return {

@@ -19,11 +19,12 @@ class Param:
     # Parameters that only tune how work is cut up; they never change the result, so
     # verification against a reference ignores them.
     tuning: bool = False
+    maximum: float | None = None
 
     @property
     def parse(self):
         """Turns the option's text into its value."""
-        return whole_number if self.type is int else self.type
+        return {int: whole_number, bool: yes_or_no}.get(self.type, self.type)
 
     @property
     def option(self) -> str:
@@ -32,6 +33,8 @@ class Param:
     def check(self, value):
         if self.minimum is not None and value < self.minimum:
             raise UsageError(self.option, f"must be >= {self.minimum}, got {value}")
+        if self.maximum is not None and value > self.maximum:
+            raise UsageError(self.option, f"must be <= {self.maximum}, got {value}")
         return value
 
 
@@ -48,6 +51,18 @@ def whole_number(text: str) -> int:
 
 
 whole_number.__name__ = "int"  # argparse names the type in its message: "invalid int value: '2.5'"
+
+
+def yes_or_no(text: str) -> bool:
+    """A boolean option's value: true/false, yes/no, 1/0 (Python's bool('false') is True)."""
+    words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+    try:
+        return words[text.lower()]
+    except KeyError:
+        raise ValueError(text) from None
+
+
+yes_or_no.__name__ = "bool"
 
 
 def validate(params: tuple[Param, ...], values: dict) -> dict:

@@ -243,6 +243,12 @@ def describe() -> dict:
 
 def describe_params(params: tuple[Param, ...]) -> dict:
     return {
-        q.name: {"type": q.type.__name__, "default": q.default, "minimum": q.minimum, "tuning": q.tuning}
+        q.name: {
+            "type": q.type.__name__,
+            "default": q.default,
+            "minimum": q.minimum,
+            "tuning": q.tuning,
+            **({"maximum": q.maximum} if q.maximum is not None else {}),
+        }
         for q in params
     }

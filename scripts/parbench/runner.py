@@ -11,6 +11,8 @@ from parbench import launch, output, provenance, registry
 from parbench.context import RunContext
 from parbench.errors import UsageError
 from parbench.frameworks import mpi_library
+from parbench.plugins.probe import probe
+from parbench.problems.task_farm import TaskFarmProblem
 from parbench.study import requests
 
 
@@ -43,6 +45,9 @@ def check(request: RunRequest):
         raise UsageError("VARIANT", "mpi must be started by a launcher: mpiexec -n N parbench run ...")
     check_framework_options(variant.name, request.options)
     params = problem.check(request.params)
+    if problem.plugin and isinstance(problem, TaskFarmProblem):
+        # The reference (the baseline) also checks that the answer is the same twice over.
+        probe(problem, params, kernel, compute=variant.baseline)
     output.check_output_path(request.out, "--out", request.force)
     if request.timing_log is not None:
         output.check_log_path(request.timing_log, "--timing-log")
@@ -109,6 +114,7 @@ def execute(request: RunRequest, **handles) -> dict | None:
         "slurm": provenance.slurm(),
         "summary": problem.summary_attrs(result),
         "worker_busy": ctx.busy,
+        **({"plugin": problem.plugin} if problem.plugin else {}),
     }
     output.remove_stale_temporaries(Path(request.out))
     record["end_utc"] = provenance.utc_now()

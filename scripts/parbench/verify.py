@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from parbench import output, registry
+from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS
 
 
@@ -17,6 +18,17 @@ def verify(result_path, reference_path) -> dict:
     return record
 
 
+def known_problem(record: dict):
+    """The record's problem; a plug-in's that is not loaded is named, with how to load it."""
+    if record["problem"] not in registry.PROBLEMS and record.get("plugin"):
+        raise UsageError(
+            "RESULT",
+            f"{record['problem']} is a problem of the plug-in {record['plugin']}: "
+            f"add --plugin {record['plugin']}",
+        )
+    return registry.problem(record["problem"])
+
+
 def compare(record: dict, result: dict, reference_record: dict, reference: dict) -> None:
     """Raises Mismatch naming the first difference between a read result and its reference
     (read once, a whole case of runs can be compared with it)."""
@@ -24,7 +36,7 @@ def compare(record: dict, result: dict, reference_record: dict, reference: dict)
         raise Mismatch(
             f"problem {record['problem']!r} differs from the reference's {reference_record['problem']!r}"
         )
-    problem = registry.problem(record["problem"])
+    problem = known_problem(record)
     for param in problem.params + COMMON_PARAMS:
         if param.tuning:
             continue

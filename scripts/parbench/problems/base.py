@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from parbench.params import COMMON_PARAMS, Param, validate
+from parbench.problems import plugin_import
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,16 @@ class Problem:
     # Problems that read an input dataset: the options of `parbench generate PROBLEM` (with the
     # common ones), so it is made once, untimed, and reused by every run.
     dataset_params: tuple[Param, ...] = ()
+    # A plug-in's problem: where it was imported from (a file, a module or module:attribute);
+    # None for parbench's own problems.
+    plugin: str | None = None
+
+    def __reduce_ex__(self, protocol):
+        # A plug-in's problem travels by where it came from, and each worker imports it from
+        # there: a bare file's classes and functions cannot be unpickled by name elsewhere.
+        if self.plugin:
+            return (plugin_import.reloaded, (self.plugin, self.name))
+        return super().__reduce_ex__(protocol)
 
     def check(self, values: dict) -> dict:
         """Validates parameters (raising UsageError naming the option); returns them."""

@@ -24,8 +24,9 @@ class TaskFarmProblem(Problem):
     def tasks(self, p: dict) -> list:
         raise NotImplementedError
 
-    def partial_spec(self, task, p: dict) -> tuple[tuple[int, ...], np.dtype]:
-        """Shape and dtype of a task's partial result, so MPI can receive it into a buffer."""
+    def partial_spec(self, task, p: dict) -> tuple[tuple[int, ...], np.dtype] | None:
+        """Shape and dtype of a task's partial result, so MPI can receive it into a buffer; None
+        when unknown before computing (then the ranks send the shapes first)."""
         raise NotImplementedError
 
     def compute(self, task, p: dict, kernel: str) -> np.ndarray:
@@ -94,10 +95,14 @@ class Job:
         return self.problem.has_serial_part(self.params)
 
     def result_bytes(self) -> int:
-        """The size of all partial results together: what the workers send back."""
+        """The size of all partial results together: what the workers send back (0 when the
+        problem cannot say before computing, as a plug-in's SimpleProblem)."""
         total = 0
         for _, task in self.tasks():
-            shape, dtype = self.problem.partial_spec(task, self.params)
+            spec = self.problem.partial_spec(task, self.params)
+            if spec is None:
+                return 0
+            shape, dtype = spec
             total += int(np.prod(shape)) * dtype.itemsize
         return total
 

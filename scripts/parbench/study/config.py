@@ -48,6 +48,8 @@ def explain(error) -> str:
         return f"{where}: must not be empty"
     if kind == "minimum":
         return f"{where}: must be >= {error.validator_value}, got {value!r}"
+    if kind == "maximum":
+        return f"{where}: must be <= {error.validator_value}, got {value!r}"
     if kind == "type":
         return f"{where}: must be of type {error.validator_value}, got {value!r}"
     if kind == "pattern":

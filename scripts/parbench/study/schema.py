@@ -197,8 +197,9 @@ def size_schema(problem: dict) -> dict:
     properties = {}
     for name, spec in problem_params(problem).items():
         prop = {"type": JSON_TYPES.get(spec["type"], "string")}
-        if spec.get("minimum") is not None:
-            prop["minimum"] = spec["minimum"]
+        for bound in ("minimum", "maximum"):
+            if spec.get(bound) is not None:
+                prop[bound] = spec[bound]
         if prop["type"] == "string":
             prop["pattern"] = SAFE_STRING
         properties[name] = prop

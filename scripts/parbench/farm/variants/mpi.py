@@ -43,7 +43,9 @@ def gather_partials(comm, job: Job, shares, mine: list[Done]) -> dict[int, np.nd
     """Rank 0 receives every rank's partials, packed end to end, into one buffer; it knows each
     partial's shape from the problem, so only the numbers travel."""
     specs = {index: job.problem.partial_spec(task, job.params) for share in shares for index, task in share}
-    dtype = next(iter(specs.values()))[1]
+    if None in specs.values():
+        specs = sent_specs(comm, mine)
+    dtype = np.result_type(*{spec[1] for spec in specs.values()})
     send = np.concatenate([d.partial.ravel() for d in mine] or [np.empty(0, dtype)]).astype(dtype)
     if comm.Get_rank() != 0:
         comm.Gatherv(send, None, root=0)
@@ -58,3 +60,10 @@ def gather_partials(comm, job: Job, shares, mine: list[Done]) -> dict[int, np.nd
             partials[index] = receive[offset : offset + int(np.prod(shape))].reshape(shape)
             offset += int(np.prod(shape))
     return partials
+
+
+def sent_specs(comm, mine: list[Done]) -> dict[int, tuple]:
+    """For a problem that cannot say its partials' shapes before computing them (a plug-in's
+    SimpleProblem): every rank sends the shapes and dtypes of its own first, a few bytes each."""
+    mine_specs = [(d.index, d.partial.shape, d.partial.dtype) for d in mine]
+    return {index: (shape, dtype) for specs in comm.allgather(mine_specs) for index, shape, dtype in specs}

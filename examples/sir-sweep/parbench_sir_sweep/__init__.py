@@ -1,0 +1,1 @@
+"""An example parbench plug-in: see problem.py and parbench's docs/plugins.md."""
