@@ -231,6 +231,8 @@ def describe() -> dict:
                 "dataset_params": describe_params(p.dataset_params + COMMON_PARAMS)
                 if p.dataset_params
                 else {},
+                # A plug-in's problem: where it is imported from (docs/plugins.md).
+                **({"plugin": p.plugin} if p.plugin else {}),
             }
             for p in PROBLEMS.values()
         },

@@ -12,6 +12,9 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from parbench import registry
+from parbench.errors import UsageError
+from parbench.plugins import loader as plugin_loader
+from parbench.plugins import probe as plugin_probe
 from parbench.reproduce import outputs as reproduce_outputs
 from parbench.reproduce import plan as reproduce_plan
 from parbench.reproduce.reported import ReportedStudyError
@@ -26,6 +29,15 @@ from parbench.study import schema as config_schema
 # The config's schema, generated from parbench's registry (parbench.study.schema) and committed;
 # found from this file, wherever the workflow is (a checkout, or a deploying project's module).
 CONFIG_SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
+
+# The problems of the config's plug-ins (and of installed ones) join the registry first: the
+# schema, the wildcards and every rule below know them as they know parbench's own.
+try:
+    PLUGINS = plugin_loader.load_configured(config)
+except UsageError as error:
+    raise WorkflowError(f"parbench: error: {error}") from None
+if PLUGINS:
+    CONFIG_SCHEMA = plugin_loader.schema_file(config_schema.text())
 
 
 def checked_config(config):
@@ -62,6 +74,11 @@ def validated_study(config):
         study = reproduce_plan.ReproductionStudy(checked, *reproduction)
     else:
         study = plan.Study(checked)
+    if workflow.is_main_process:
+        try:  # a plug-in's tasks and first result, once per size, before any job
+            plugin_probe.probe_study(study)
+        except UsageError as error:
+            raise WorkflowError(f"parbench: error: {error}") from None
     too_big = requests.refused(study)
     if too_big:
         raise WorkflowError(

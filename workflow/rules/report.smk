@@ -26,6 +26,7 @@ rule html_report:
     params:
         scaling=STUDY.config["scaling"],
         captions=report_items.captions(),
+        plugins=STUDY.plugin_options(),
         reproduction=(
             f"--reproduction {plan.REPRODUCTION_DIR}" if reproduction_outputs() else ""
         ),
@@ -33,4 +34,4 @@ rule html_report:
         "python -m parbench report --timings {input.timings} --worker-busy {input.worker_busy} "
         "--runs {input.runs} --log {input.log} --scaling {params.scaling} "
         "--title 'parbench study ({params.scaling} scaling)' --html {output.html} "
-        "--items-dir {output.figures_and_tables} {params.reproduction} > {log} 2>&1"
+        "--items-dir {output.figures_and_tables} {params.reproduction}{params.plugins} > {log} 2>&1"

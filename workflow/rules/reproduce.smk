@@ -22,7 +22,8 @@ if reproduction_outputs():
             out_dir=plan.REPRODUCTION_DIR,
             cores=STUDY.place.cores,
             nodes=STUDY.place.nodes,
+            plugins=STUDY.plugin_options(),
         shell:
             "python -m parbench compare {input.reported} --timings {input.timings} --runs {input.runs} "
             "--log {input.log} --cores {params.cores} --nodes {params.nodes} "
-            "--out-dir {params.out_dir} > {log} 2>&1"
+            "--out-dir {params.out_dir}{params.plugins} > {log} 2>&1"

@@ -8,7 +8,10 @@ workflow's config key `plugins`). A plug-in that cannot load stops the command: 
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -126,3 +129,22 @@ def check_param(param, origin: str) -> None:
         param.check(param.default)
     except UsageError as error:
         raise plugin_error(origin, f"{where}: its default {error.message}") from None
+
+
+def load_configured(config: dict) -> list[Problem]:
+    """The workflow's plug-ins: the config's `plugins` (files relative to the working directory,
+    or modules) and the installed ones. Checked here, before the schema, which they extend."""
+    named = config.get("plugins", [])
+    if not isinstance(named, list) or not all(isinstance(where, str) for where in named):
+        raise UsageError("config plugins", f"must be a list of files or modules, got {named!r}")
+    return load(named)
+
+
+def schema_file(text: str) -> str:
+    """The study config's schema with the plug-ins' problems, in a file of this process's own
+    (Snakemake's `validate` reads a file); removed when the process ends."""
+    handle, path = tempfile.mkstemp(prefix="parbench-schema-", suffix=".yaml")
+    with os.fdopen(handle, "w", encoding="utf-8") as f:
+        f.write(text)
+    atexit.register(os.unlink, path)
+    return path

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from parbench import registry
 from parbench.errors import UsageError
 from parbench.problems.plugin_import import failure_text, is_file, module_name_of_file
 from parbench.problems.task_farm import TaskFarmProblem
@@ -98,3 +99,16 @@ def describe(partial: np.ndarray) -> str:
 
 def same(a: np.ndarray, b: np.ndarray) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b, equal_nan=True))
+
+
+def probe_study(study) -> None:
+    """Probes every plug-in task farm of a planned study once per size, with its default kernel:
+    a broken plug-in stops the workflow before any job."""
+    for name, entry in study.problems.items():
+        problem = registry.problem(name)
+        if not (problem.plugin and isinstance(problem, TaskFarmProblem)):
+            continue
+        for size in entry["sizes"]:
+            defaults = {param.name: param.default for param in registry.all_params(problem)}
+            params = problem.check({**defaults, **study.size_values(name, size, 1)})
+            probe(problem, params, problem.default_kernel)

@@ -399,16 +399,25 @@ def serial_fraction(points: pd.DataFrame, weak: bool = False):
 
 def gil_cases(points: pd.DataFrame) -> pd.DataFrame:
     """Thread-variant points of the sizes measured with a kernel that holds the GIL (python) and
-    one that releases it."""
+    one that releases it. Where threads ran only code that holds it (a plug-in's Python), the
+    other parallel variants' points of that code instead: the same code without the GIL."""
     threads = points[points["variant"].isin(verdict.THREAD_VARIANTS)]
     kernels = threads.groupby("size")["kernel"].agg(set)
     sizes = [s for s, k in kernels.items() if "python" in k and k & set(verdict.GIL_FREE_KERNELS)]
-    return threads[threads["size"].isin(sizes)]
+    held_only = [s for s, k in kernels.items() if "python" in k and s not in sizes]
+    others = points[
+        points["size"].isin(held_only)
+        & (points["kernel"] == "python")
+        & ~points["variant"].isin(verdict.THREAD_VARIANTS)
+        & (points["variant"] != registry.BASELINE)
+    ]
+    return pd.concat([threads[threads["size"].isin(sizes + held_only)], others], ignore_index=True)
 
 
 def gil(points: pd.DataFrame):
     """Threads and the GIL: the compute phase's speed-up of the thread variants with each kernel
-    (solid: a kernel that releases the GIL; the pure-Python one holds it and cannot speed up)."""
+    (solid: a kernel that releases the GIL; the pure-Python one holds it and cannot speed up),
+    or against the other variants running the same Python code (gil_cases)."""
     frame = gil_cases(points)
     frame = frame[frame["compute_speedup"].notna()]
     if frame.empty:
@@ -422,7 +431,7 @@ def gil(points: pd.DataFrame):
     )
     scale = alt.Scale(type="log", base=2)
     pick = highlight()
-    x = workers_axis(frame, "threads")
+    x = workers_axis(frame, "threads" if frame["variant"].isin(verdict.THREAD_VARIANTS).all() else "workers")
     lines = (
         alt.Chart()
         .transform_filter(alt.datum.layer == "measured")
@@ -436,7 +445,7 @@ def gil(points: pd.DataFrame):
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
             tooltip=[
                 alt.Tooltip("label:N", title="variant, kernel"),
-                alt.Tooltip("workers:Q", title="threads"),
+                alt.Tooltip("workers:Q", title="workers"),
                 alt.Tooltip("compute_speedup:Q", title="compute speed-up", format=TOOLTIP_FORMAT),
             ],
         )

@@ -152,7 +152,9 @@ PER_PROBLEM = [
         "Thread variants with the pure-Python kernel, which holds the global interpreter lock, "
         "against the numba kernel, which releases it: compute-phase speed-up against the serial "
         "run with the same kernel (start-up, such as numba loading its compiled code, left out). "
-        "Only a kernel that releases the GIL can scale with threads.",
+        "Only a kernel that releases the GIL can scale with threads. Where threads ran only Python "
+        "code (a plug-in's), the other variants running the same code stand in for the kernel "
+        "that releases it.",
         "Threads and the GIL",
         lambda a, p: figures.gil(problem_points(a, p)),
     ),

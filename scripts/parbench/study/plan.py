@@ -211,9 +211,18 @@ class Study:
         names = set(self._spec(problem)["params"]) - ({"dataset"} if self.needs_dataset(problem) else set())
         values = self.size_values(problem, size, scale)
         text = options({k: v for k, v in values.items() if k in names})
+        text += self.plugin_options([problem])
         if self.needs_dataset(problem):
             text += " --dataset " + shlex.quote(self.dataset_dir(problem, size, scale))
         return text.strip()
+
+    def plugin_options(self, problems=None) -> str:
+        """` --plugin WHERE` for each plug-in among `problems` (default: the study's): every
+        command that reads their results or runs them loads them the same way."""
+        wheres = dict.fromkeys(
+            self._spec(p)["plugin"] for p in (problems or self.problems) if "plugin" in self._spec(p)
+        )
+        return "".join(f" --plugin {shlex.quote(where)}" for where in wheres)
 
     def reference_kernel(self, problem: str, kernel: str) -> str:
         """The serial reference runs the same kernel, or the problem's default kernel when the

@@ -42,6 +42,14 @@ STRUCTURE = {
     "additionalProperties": False,
     "required": ["scaling", "variants", "workers", "repeats", "problems", "mpi_launcher", "max_timed_jobs"],
     "properties": {
+        "plugins": {
+            "description": "plug-ins whose problems the study may run: files (sweep.py) or modules "
+            "(docs/plugins.md); installed plug-ins (entry points) need no entry",
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"type": "string", "pattern": "^[A-Za-z0-9_./:+-]+$"},
+            "default": [],
+        },
         "scaling": {
             "description": "strong (fixed size, workers grow) or weak (the problem grows with the workers)",
             "type": "string",
