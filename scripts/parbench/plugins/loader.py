@@ -11,6 +11,7 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterable
 from importlib.metadata import entry_points
@@ -54,19 +55,33 @@ def load(named: Iterable[str] = ()) -> list[Problem]:
             raise plugin_error(origin, f"cannot be imported: {failure}") from None
         for problem in found:
             check_problem(problem, origin)
-            register(problem, where, origin)
-            added.append(problem)
+            if register(problem, where, origin):
+                added.append(problem)
         _LOADED.add(where)
     return added
 
 
-def register(problem: Problem, where: str, origin: str) -> None:
+def register(problem: Problem, where: str, origin: str) -> bool:
+    """Adds the problem to the registry; False when it is there already from the same file (an
+    installed plug-in also named by its file: one problem, found twice)."""
     taken = registry.PROBLEMS.get(problem.name)
+    if taken is not None and taken.plugin and source_file(taken.plugin) == source_file(where):
+        return False
     if taken is not None:
         owner = f"the plug-in {taken.plugin}" if taken.plugin else "a problem of parbench's own"
         raise plugin_error(f"{problem.name} ({origin})", f"the name {problem.name!r} is taken by {owner}")
     problem.plugin = where
     registry.PROBLEMS[problem.name] = problem
+    return True
+
+
+def source_file(where: str) -> Path | None:
+    """The file a plug-in's code is in (a module's, once imported)."""
+    if is_file(where):
+        return Path(where).resolve()
+    module = sys.modules.get(where.partition(":")[0])
+    found = getattr(module, "__file__", None)
+    return Path(found).resolve() if found else None
 
 
 def named_at_run_time() -> list[str]:

@@ -60,7 +60,10 @@ class SimpleProblem(TaskFarmProblem):
         return self.rtol == 0 and self.atol == 0
 
     def tasks(self, p):
-        return list(self.make_tasks(dict(p)))
+        made = self.make_tasks(dict(p))
+        if isinstance(made, str | bytes) or not isinstance(made, Sequence | np.ndarray):
+            raise TypeError(f"tasks() returned a {type(made).__name__}; it must return a list of tasks")
+        return list(made)
 
     def partial_spec(self, task, p):
         return None  # unknown before computing: MPI's ranks send the shapes first

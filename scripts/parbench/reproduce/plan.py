@@ -12,7 +12,7 @@ from parbench.study import plan
 
 # Keys of the workflow's config that a reproduction keeps from the command line or config file;
 # everything that says what to run comes from the reported study.
-KEPT = ("mpi_launcher", "max_timed_jobs", "allow_missing")
+KEPT = ("mpi_launcher", "max_timed_jobs", "allow_missing", "plugins")
 
 
 @dataclass(frozen=True)
