@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import plugin_cases
 import pytest
 import second_user
 import slurm_cluster
@@ -599,6 +600,38 @@ def test_multi_node_study_through_the_profile_spans_both_nodes(slurm, tmp_path):
     for worker in ("distributed.cli.dask_worker", "deploy.worker.Worker"):
         assert slurm_cluster.live_processes(worker) == []
     assert not list((repo / "logs" / "launchers").glob(".parbench-*"))
+
+
+# A plug-in (the example, named by its file) through the profile: its runs are SLURM jobs, and
+# its code reaches every rank and Dask worker on both nodes.
+PLUGIN_STUDY = {
+    **MULTI_NODE,
+    "plugins": [str(plugin_cases.EXAMPLE_FILE)],
+    "variants": ["serial", "processes", "mpi", "dask"],
+    "problems": [{"name": plugin_cases.NAME, "kernels": ["python"], "sizes": {"small": plugin_cases.SMALL}}],
+    "overrides": [{"variants": ["serial"], "repeats": 1}],
+}
+
+
+@pytest.mark.timeout(400)
+def test_a_plugin_study_through_the_profile_reaches_both_nodes(slurm, tmp_path):
+    repo = checkout(tmp_path / "repo")
+    with_site_values(repo)
+    study = repo / "config" / "plugin.yaml"
+    study.write_text(yaml.safe_dump(PLUGIN_STUDY, sort_keys=False))
+    env = {k: v for k, v in slurm.items() if not k.startswith("SLURM_")}
+    done = snakemake(repo, "--profile", "slurm", "--configfile", str(study), env=env, timeout=360)
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log
+    assert submitted_jobs(log), log  # the runs went through sbatch
+    runs = repo / "results" / "runs" / plugin_cases.NAME / "small" / "python"
+    for variant, hosts in (("processes", 1), ("mpi", 2), ("dask", 2)):
+        name = "w2-r1" if hosts == 1 else "w2-n2-r1"
+        record, _ = output.read_result(runs / variant / f"{name}.h5", "RESULT")
+        assert len(json.loads(record["hosts"])) == hosts, (variant, record["hosts"])
+        assert len(record["worker_busy"]) == 2, (variant, record["worker_busy"])  # both workers computed
+        assert run_statuses(repo)[f"{plugin_cases.NAME}/small/python/{variant}/{name}"]["status"] == "ok"
+    assert (repo / "results" / "verification.txt").exists()
 
 
 # ---- Why a cross-node MPI start-up once failed: slurmstepd's PMI-1 read ---------------------------
