@@ -26,7 +26,17 @@ def pip_install(target: Path) -> dict:
     """`pip install examples/sir-sweep` into `target` (no dependency: they are this venv's), and
     the environment in which Python finds it there, entry point and all."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(EXAMPLE)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(EXAMPLE),
+        ],
         check=True,
         capture_output=True,
         timeout=300,

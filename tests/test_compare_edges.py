@@ -318,3 +318,58 @@ def test_heat_columns_are_counted_by_subtracting_the_two_boundary_columns():
     assert str(refused.value) == (
         "--ny: 5 gives 3 interior columns: too few for the 4 x 4 process grid of 16 workers"
     )
+
+
+# --- a plug-in's SimpleProblem: exact by default, else within rtol and atol ------------------------
+
+
+def simple(**tolerance):
+    from parbench.plugins import SimpleProblem
+
+    return SimpleProblem(name="edge", summary="edges", tasks=list, compute=abs, **tolerance)
+
+
+@pytest.mark.parametrize("where", [(0,), (4,)])
+def test_a_plugins_exact_answer_fails_on_the_last_bit(where):
+    want = {"result": np.linspace(1.0, 2.0, 5)}
+    got = want["result"].copy()
+    got[where] = np.nextafter(got[where], 3.0)
+    assert simple().compare({"result": want["result"].copy()}, want) is None
+    message = simple().compare({"result": got}, want)
+    assert message and message.startswith(f"result[{where[0]}] is "), message
+
+
+@pytest.mark.parametrize("where", [(0,), (3,)])
+def test_a_plugins_rtol_holds_just_inside_and_fails_just_outside(where):
+    want = {"result": np.linspace(10.0, 20.0, 4)}
+    problem = simple(rtol=1e-6)
+    for relative in (0.8e-6, -0.8e-6):
+        assert problem.compare({"result": nudged(want["result"], where, relative)}, want) is None
+    for relative in (1.5e-6, -1.5e-6):
+        message = problem.compare({"result": nudged(want["result"], where, relative)}, want)
+        assert message and message.startswith(f"result[{where[0]}] is ") and "rtol=1e-06" in message
+
+
+def test_a_plugins_atol_is_absolute():
+    want = {"result": np.array([0.0, 1000.0])}
+    problem = simple(atol=1e-3)
+    assert problem.compare({"result": want["result"] + 0.8e-3}, want) is None
+    message = problem.compare({"result": want["result"] + np.array([0.0, 1.5e-3])}, want)
+    assert message and message.startswith("result[1] is "), message
+
+
+def test_a_plugins_answer_with_another_shape_or_field_fails():
+    want = {"result": np.zeros(4)}
+    for problem in (simple(), simple(rtol=0.5)):
+        assert "shape (3,)" in problem.compare({"result": np.zeros(3)}, want)
+        assert "reference has ['result']" in problem.compare({"other": np.zeros(4)}, want)
+        assert "reference has ['result']" in problem.compare({"result": np.zeros(4), "x": np.zeros(1)}, want)
+
+
+def test_verify_names_the_plugin_to_load_only_for_a_problem_it_does_not_know():
+    reference = {"problem": "pi", "params": {}}
+    with pytest.raises(UsageError, match="is a problem of the plug-in sweep.py: add --plugin sweep.py"):
+        verify.known_problem({"problem": "sweep", "plugin": "sweep.py"})
+    with pytest.raises(UsageError, match="unknown problem 'sweep'"):
+        verify.known_problem({"problem": "sweep"})
+    assert verify.known_problem({**reference, "plugin": "sweep.py"}) is registry.problem("pi")

@@ -12,7 +12,7 @@ from conftest import parbench_command
 from plugin_cases import without_plugins
 from workflow_cases import output_of, snakemake
 
-WORKING = '''
+WORKING = """
 import numpy as np
 from parbench.plugins import Param, SimpleProblem
 
@@ -32,13 +32,16 @@ PROBLEM = SimpleProblem(
     tasks=tasks,
     compute=compute,
 )
-'''
+"""
 
 # name: (what replaces what in WORKING, what the one line must say)
 BROKEN = {
     "syntax error": (("def compute(task, p):", "def compute(task, p)"), "SyntaxError"),
     "fails on import": (("import numpy as np", "import numpy as np\nsize = 1 / 0"), "size = 1 / 0"),
-    "no problem": (("PROBLEM = SimpleProblem(", "PROBLM = SimpleProblem("), "defines neither PROBLEM nor PROBLEMS"),
+    "no problem": (
+        ("PROBLEM = SimpleProblem(", "PROBLM = SimpleProblem("),
+        "defines neither PROBLEM nor PROBLEMS",
+    ),
     "missing compute": (
         ("    compute=compute,\n", ""),
         "missing 1 required keyword-only argument: 'compute'",
@@ -48,23 +51,38 @@ BROKEN = {
         ("return np.array([task * task])", 'return "task done"'),
         "compute() of task 0 returned a str; it must return a number or a NumPy array of numbers",
     ),
-    "tasks returns nothing": (("return list(range(p[\"n\"]))", "pass"), "tasks() returned a NoneType"),
+    "tasks returns nothing": (('return list(range(p["n"]))', "pass"), "tasks() returned a NoneType"),
     "task cannot be pickled": (
-        ("return list(range(p[\"n\"]))", "return [lambda: i for i in range(p['n'])]"),
+        ('return list(range(p["n"]))', "return [lambda: i for i in range(p['n'])]"),
         "task 0 cannot be pickled",
     ),
     "task is a class of the file": (
-        ("def tasks(p):\n    return list(range(p[\"n\"]))", "class Task(int):\n    pass\n\n\ndef tasks(p):\n    return [Task(i) for i in range(p['n'])]"),
+        (
+            'def tasks(p):\n    return list(range(p["n"]))',
+            "class Task(int):\n    pass\n\n\ndef tasks(p):\n    return [Task(i) for i in range(p['n'])]",
+        ),
         "task 0 is a Task defined in the plug-in's file",
     ),
-    "parameter without a type": (('Param("n", int, 4,', 'Param("n", None, 4,'), "parameter 'n' has type None"),
-    "default out of bounds": (('Param("n", int, 4,', 'Param("n", int, 0,'), "its default must be >= 1, got 0"),
-    "name of a built-in": (('name="squares"', 'name="pi"'), "the name 'pi' is taken by a problem of parbench's own"),
+    "parameter without a type": (
+        ('Param("n", int, 4,', 'Param("n", None, 4,'),
+        "parameter 'n' has type None",
+    ),
+    "default out of bounds": (
+        ('Param("n", int, 4,', 'Param("n", int, 0,'),
+        "its default must be >= 1, got 0",
+    ),
+    "name of a built-in": (
+        ('name="squares"', 'name="pi"'),
+        "the name 'pi' is taken by a problem of parbench's own",
+    ),
     "not exact twice": (
         ("return np.array([task * task])", "return np.random.random(1)"),
         "compute() gave different results for task 0 in two runs",
     ),
-    "not a problem": (("PROBLEM = SimpleProblem(", "PROBLEM = 42\nUNUSED = SimpleProblem("), "gives a int, not a problem"),
+    "not a problem": (
+        ("PROBLEM = SimpleProblem(", "PROBLEM = 42\nUNUSED = SimpleProblem("),
+        "gives a int, not a problem",
+    ),
 }
 
 

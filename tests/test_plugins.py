@@ -61,7 +61,11 @@ def test_every_variant_runs_the_plugin_and_matches_serial(ways, way, tmp_path):
         result = tmp_path / f"{variant}.h5"
         ranks = 2 if variant == "mpi" else None
         workers = [] if variant == "mpi" else ["--workers", "2"]
-        ok(parbench(env, *load, "run", NAME, variant, *workers, *small_options(), "--out", result, ranks=ranks))
+        ok(
+            parbench(
+                env, *load, "run", NAME, variant, *workers, *small_options(), "--out", result, ranks=ranks
+            )
+        )
         verified = ok(parbench(env, "verify", result, reference, *load)).stdout
         assert verified.startswith(f"OK {result} ({variant}, python, 2 workers)"), verified
         record, _ = output.read_result(result, "RESULT")

@@ -17,7 +17,16 @@ pytestmark = pytest.mark.timeout(1200)
 
 EVERY_VARIANT = {
     "scaling": "strong",
-    "variants": ["serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark"],
+    "variants": [
+        "serial",
+        "threads",
+        "processes",
+        "futures-threads",
+        "futures-processes",
+        "mpi",
+        "dask",
+        "spark",
+    ],
     "workers": [2],
     "repeats": 1,
     "problems": [{"name": NAME, "kernels": ["python"], "sizes": {"small": SMALL}}],

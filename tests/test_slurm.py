@@ -19,13 +19,13 @@ import threading
 from pathlib import Path
 
 import numpy as np
-import plugin_cases
 import pytest
 import second_user
 import slurm_cluster
 import yaml
 from dying_rank import heat_run, kill_one_rank_once_stepping, rank_processes
 
+import plugin_cases
 from conftest import BIN, ROOT, parbench_command, run_parbench
 from parbench import output
 from parbench.study import check

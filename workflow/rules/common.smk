@@ -86,6 +86,8 @@ def validated_study(config):
             "use smaller sizes, more nodes, or node_memory_mb of your nodes):\n  "
             + "\n  ".join(too_big)
         )
+    for assumption in requests.assumed_estimates(study):
+        logger.info(f"parbench: {assumption} (docs/plugins.md)")
     skipped = list(study.skipped())
     if skipped:
         logger.info(

@@ -20,10 +20,10 @@ from pathlib import Path
 from parbench import registry
 from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS, Param
+from parbench.plugins.simple import SimpleProblem
 from parbench.problems.base import Problem
 from parbench.problems.plugin_import import ImportFailure, import_where, is_file, problems_in
 from parbench.problems.task_farm import TaskFarmProblem
-from parbench.plugins.simple import SimpleProblem
 
 ENTRY_POINT_GROUP = "parbench.problems"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # it becomes a path and a wildcard: the config's rule
@@ -41,7 +41,9 @@ def plugin_error(origin: str, message: str) -> UsageError:
 def load(named: Iterable[str] = ()) -> list[Problem]:
     """Registers the problems of every installed entry point and of each plug-in `named` (a file
     or a module); returns the problems registered by this call. Loading a plug-in twice is a no-op."""
-    sources = [(ep.value, f"entry point {ep.name} ({ep.value})") for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    sources = [
+        (ep.value, f"entry point {ep.name} ({ep.value})") for ep in entry_points(group=ENTRY_POINT_GROUP)
+    ]
     for where in named:
         where = str(Path(where).resolve()) if is_file(where) else where
         sources.append((where, f"{where}" if is_file(where) else f"module {where}"))
@@ -88,7 +90,9 @@ def named_at_run_time() -> list[str]:
     """Where the registered plug-ins that are not entry points came from: what a command started
     for them (a run, the report) must be told with --plugin."""
     installed = {ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    return list(dict.fromkeys(p.plugin for p in registry.PROBLEMS.values() if p.plugin and p.plugin not in installed))
+    return list(
+        dict.fromkeys(p.plugin for p in registry.PROBLEMS.values() if p.plugin and p.plugin not in installed)
+    )
 
 
 def check_problem(problem, origin: str) -> None:
@@ -104,7 +108,9 @@ def check_problem(problem, origin: str) -> None:
         )
     name = getattr(problem, "name", "")
     if not isinstance(name, str) or not NAME.match(name):
-        raise plugin_error(origin, f"its name {name!r} must be letters, digits, _ and -, starting with a letter or digit")
+        raise plugin_error(
+            origin, f"its name {name!r} must be letters, digits, _ and -, starting with a letter or digit"
+        )
     origin = f"{name} ({origin})"
     if not isinstance(problem.summary, str) or not problem.summary.strip():
         raise plugin_error(origin, "has no summary: one line saying what it computes")
@@ -112,7 +118,9 @@ def check_problem(problem, origin: str) -> None:
         for role in ("make_tasks", "compute_task"):
             if not callable(getattr(problem, role)):
                 wanted = {"make_tasks": "tasks", "compute_task": "compute"}[role]
-                raise plugin_error(origin, f"its {wanted}= is a {type(getattr(problem, role)).__name__}, not a function")
+                raise plugin_error(
+                    origin, f"its {wanted}= is a {type(getattr(problem, role)).__name__}, not a function"
+                )
         if problem.combine_partials is not None and not callable(problem.combine_partials):
             raise plugin_error(origin, "its combine= is not a function")
         if problem.rtol < 0 or problem.atol < 0:
@@ -130,12 +138,12 @@ def check_param(param, origin: str) -> None:
     if not isinstance(param.name, str) or not param.name.isidentifier():
         raise plugin_error(origin, f"{where}: its name must be a Python identifier")
     if param.type not in PARAMETER_TYPES:
-        raise plugin_error(
-            origin, f"{where} has type {param.type!r}; declare one of int, float, str, bool"
-        )
+        raise plugin_error(origin, f"{where} has type {param.type!r}; declare one of int, float, str, bool")
     if param.name in RUN_OPTIONS or param.name in {p.name for p in COMMON_PARAMS}:
         raise plugin_error(origin, f"{where} would hide parbench's own --{param.name.replace('_', '-')}")
-    default_ok = isinstance(param.default, param.type) and not (param.type is int and isinstance(param.default, bool))
+    default_ok = isinstance(param.default, param.type) and not (
+        param.type is int and isinstance(param.default, bool)
+    )
     if param.type is float and isinstance(param.default, int) and not isinstance(param.default, bool):
         default_ok = True
     if not default_ok:

@@ -91,7 +91,11 @@ def failure_text(error: BaseException) -> str:
 def user_line(error: BaseException) -> str | None:
     if isinstance(error, SyntaxError) and error.filename:
         code = (error.text or "").strip()
-        return f"{error.filename}, line {error.lineno}: {code}" if code else f"{error.filename}, line {error.lineno}"
+        return (
+            f"{error.filename}, line {error.lineno}: {code}"
+            if code
+            else f"{error.filename}, line {error.lineno}"
+        )
     frames = [
         frame
         for frame in traceback.extract_tb(error.__traceback__)

@@ -191,3 +191,18 @@ def check_fits_here(problem, params: dict, variant: str, workers: int, remote: b
             f"({size_text(memory.driver)} in the driver, {size_text(memory.worker)} in each worker), "
             f"which has {size_text(available)}: use a smaller size",
         )
+
+
+def assumed_estimates(study) -> list[str]:
+    """What the requests assume for the study's plug-in problems that state no estimate of a
+    task's seconds or memory (parbench.plugins.SimpleProblem: docs/plugins.md)."""
+    said = []
+    for name in study.problems:
+        problem = registry.problem(name)
+        if getattr(problem, "seconds_per_task", 0) is None:
+            said.append(
+                f"{name} states no seconds_per_task: each of its jobs gets {UNKNOWN_RUNTIME_MIN} minutes"
+            )
+        if getattr(problem, "bytes_per_task", 0) is None:
+            said.append(f"{name} states no bytes_per_task: 1 MiB a task is assumed for its memory requests")
+    return said
