@@ -40,7 +40,8 @@ def test_a_combine_may_give_an_array_or_named_arrays():
     as_array = problem(combine=lambda p, parts: sum(parts)).combine({}, [np.array(2), np.array(5)])
     assert {k: v.tolist() for k, v in as_array.items()} == {"result": 7}
     named = problem(combine=lambda p, parts: {"low": min(parts), 1: max(parts)})
-    assert {k: v.tolist() for k, v in named.combine({}, [np.array(2), np.array(5)]).items()} == {"low": 2, "1": 5}
+    combined = named.combine({}, [np.array(2), np.array(5)])
+    assert {k: v.tolist() for k, v in combined.items()} == {"low": 2, "1": 5}
 
 
 def test_the_user_gets_a_copy_of_the_parameters_and_the_result_as_an_array():
@@ -53,7 +54,8 @@ def test_the_user_gets_a_copy_of_the_parameters_and_the_result_as_an_array():
 
 @pytest.mark.parametrize("made", [None, "abc", 7, {1, 2}])
 def test_tasks_must_be_a_list(made):
-    with pytest.raises(TypeError, match=f"tasks\\(\\) returned a {type(made).__name__}; it must return a list"):
+    expected = f"tasks\\(\\) returned a {type(made).__name__}; it must return a list"
+    with pytest.raises(TypeError, match=expected):
         problem(tasks=lambda p: made).tasks({})
 
 
@@ -106,7 +108,7 @@ def test_each_bad_parameter_is_named(param, message):
 
 
 def test_good_parameters_pass():
-    params = [Param("x", float, 2, "int for float"), Param("flag", bool, False, "b"), Param("s", str, "a", "s")]
+    params = [Param("x", float, 2, "an int default"), Param("on", bool, False, "b"), Param("s", str, "", "")]
     loader.check_problem(problem(params=params), "here")
 
 
@@ -142,11 +144,13 @@ def write(path, text: str) -> str:
 
 PLUGIN = """
     from parbench.plugins import SimpleProblem
-    PROBLEMS = [SimpleProblem(name=n, summary="s", tasks=lambda p: [1], compute=lambda t, p: t) for n in ("a1", "a2")]
+    PROBLEMS = [
+        SimpleProblem(name=n, summary="s", tasks=lambda p: [1], compute=lambda t, p: t) for n in ("a1", "a2")
+    ]
 """
 
 
-def test_a_file_registers_its_problems_once_and_they_travel_by_its_path(tmp_path, fresh_registry, monkeypatch):
+def test_a_files_problems_register_once_and_travel_by_its_path(tmp_path, fresh_registry, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "plug.py", PLUGIN)
     added = loader.load(["plug.py"])  # relative to the working directory
@@ -166,7 +170,8 @@ def test_names_collide_with_parbench_and_other_plugins(tmp_path, fresh_registry)
     first = write(tmp_path / "one" / "plug.py", PLUGIN)
     second = write(tmp_path / "two" / "plug.py", PLUGIN)
     loader.load([first])
-    with pytest.raises(UsageError, match=f"plugin a1 \\({second}\\): the name 'a1' is taken by the plug-in {first}"):
+    taken_by_first = f"plugin a1 \\({second}\\): the name 'a1' is taken by the plug-in {first}"
+    with pytest.raises(UsageError, match=taken_by_first):
         loader.load([second])
 
 
@@ -177,7 +182,7 @@ def test_import_failures_name_the_users_line(tmp_path, fresh_registry):
     text = str(refused.value)
     assert text.startswith(f"plugin {broken}: cannot be imported: AttributeError")
     assert f"(at {broken}, line 3: value = os.no_such_thing)" in text
-    with pytest.raises(UsageError, match="no module named 'no_such_parbench_plugin' \\(is its package installed"):
+    with pytest.raises(UsageError, match="no module named 'no_such_parbench_plugin' \\(is its package"):
         loader.load(["no_such_parbench_plugin"])
     with pytest.raises(UsageError, match="module json has no 'NOTHING'"):
         loader.load(["json:NOTHING"])
@@ -260,5 +265,6 @@ def test_tasks_of_a_class_of_the_plugins_own_file_are_refused(tmp_path):
 
 def test_the_modules_a_pickle_needs_are_found():
     assert "numpy" in probe.modules_named(pickle.dumps(np.arange(2)))
-    assert "collections" in probe.modules_named(pickle.dumps(__import__("collections").OrderedDict(), protocol=2))
+    ordered = __import__("collections").OrderedDict()
+    assert "collections" in probe.modules_named(pickle.dumps(ordered, protocol=2))
     assert probe.modules_named(pickle.dumps((1, "a", [2.0]))) == set()
