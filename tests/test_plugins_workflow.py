@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import parbench_command
 from plugin_cases import EXAMPLE, EXAMPLE_FILE, NAME, SMALL, pip_install
 from workflow_cases import command, environment, output_of, snakemake
 
@@ -37,6 +38,10 @@ EVERY_VARIANT = {
 }
 
 
+def parbench(env: dict, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(parbench_command(*args), env=env, capture_output=True, text=True, timeout=120)
+
+
 def test_an_installed_plugin_runs_through_a_study_of_every_variant(tmp_path):
     env = {**environment(), "PYTHONPATH": pip_install(tmp_path / "site")["PYTHONPATH"]}
     config = tmp_path / "study.yaml"
@@ -61,6 +66,23 @@ def test_an_installed_plugin_runs_through_a_study_of_every_variant(tmp_path):
     answer = pd.read_csv(items / "fastest.csv").set_index("workers")
     assert answer.loc[2, "variants_compared"] == len(EVERY_VARIANT["variants"]) - 1  # serial runs on 1
     assert answer.loc[2, "fastest"] in EVERY_VARIANT["variants"]
+    # Exported as a reported study (the plug-in installed); without it, the command says what to load.
+    results = work / "results"
+    export = ["export", "--runs", results / "runs.csv", "--log", results / "timings.jsonl", "--name", "mine"]
+    exported = tmp_path / "mine.yaml"
+    done = subprocess.run(
+        parbench_command(*export, "--out", exported), env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    series = yaml.safe_load(exported.read_text())["series"]
+    assert {s["problem"] for s in series} == {NAME} and len(series) == len(EVERY_VARIANT["variants"]) - 1
+    done = subprocess.run(
+        parbench_command(*export, "--out", tmp_path / "again.yaml"),
+        env=environment(),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "add --plugin parbench_sir_sweep.problem:PROBLEM" in done.stderr
 
 
 def test_a_plugin_named_by_its_file_reproduces_its_reported_study(tmp_path):

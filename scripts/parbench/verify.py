@@ -18,11 +18,12 @@ def verify(result_path, reference_path) -> dict:
     return record
 
 
-def known_problem(record: dict):
-    """The record's problem; a plug-in's that is not loaded is named, with how to load it."""
+def known_problem(record: dict, source: str = "RESULT"):
+    """The record's problem; a plug-in's that is not loaded is named, with how to load it
+    (`source`: the argument the record came from)."""
     if record["problem"] not in registry.PROBLEMS and record.get("plugin"):
         raise UsageError(
-            "RESULT",
+            source,
             f"{record['problem']} is a problem of the plug-in {record['plugin']}: "
             f"add --plugin {record['plugin']}",
         )

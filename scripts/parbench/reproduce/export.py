@@ -15,7 +15,7 @@ import json
 import pandas as pd
 import yaml
 
-from parbench import registry
+from parbench import registry, verify
 from parbench.reproduce import compare
 from parbench.reproduce.outputs import read_log
 from parbench.study import schema as config_schema
@@ -40,6 +40,7 @@ def cases(log: list[dict], statuses: dict[str, str]) -> dict[tuple, list[dict]]:
     for record in log:
         if statuses.get(record["run"]) != "ok":
             continue
+        verify.known_problem(record, "--log")  # a plug-in's problem that is not loaded: say how to load it
         stated = stated_parameters(record["problem"])
         params = {k: v for k, v in sorted(record["params"].items()) if k in stated}
         key = (record["problem"], record["kernel"], json.dumps(params, sort_keys=True))
