@@ -268,3 +268,22 @@ def test_the_modules_a_pickle_needs_are_found():
     ordered = __import__("collections").OrderedDict()
     assert "collections" in probe.modules_named(pickle.dumps(ordered, protocol=2))
     assert probe.modules_named(pickle.dumps((1, "a", [2.0]))) == set()
+
+
+def test_a_plugins_estimates_feed_the_slurm_requests(fresh_registry):
+    from parbench.study import requests
+
+    timed = problem(name="timed", seconds_per_task=100.0, bytes_per_task=50 << 20)
+    untimed = problem(name="untimed")
+    registry.PROBLEMS.update({"timed": timed, "untimed": untimed})
+    assert requests.runtime_min("untimed", {}, "processes", "python", 2, 1) == requests.UNKNOWN_RUNTIME_MIN
+    # Three tasks of 100 s, shared by two workers (a fifth kept serial), plus start-up and headroom.
+    minutes = requests.runtime_min("timed", {}, "processes", "python", 2, 1)
+    assert minutes == max(
+        requests.RUNTIME_FLOOR_MIN, -(-requests.RUNTIME_HEADROOM * (30 + 300 * 0.6) // 60)
+    ), minutes
+    data = requests.need("timed", {}, "processes", "python", 2).data
+    assert data == 3 * (TASK_BYTES + (50 << 20)) + 2 * (50 << 20)
+    assert requests.need("untimed", {}, "processes", "python", 2).data == 3 * (TASK_BYTES + (1 << 20)) + 2 * (
+        1 << 20
+    )

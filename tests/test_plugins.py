@@ -121,3 +121,69 @@ def test_a_bad_parameter_of_a_plugin_is_refused_like_a_built_in_one(ways, tmp_pa
         done = parbench(env, *load, "run", NAME, "serial", bad, "--out", out)
         assert done.returncode == 2 and message in done.stderr, (bad, done.stderr)
         assert not out.exists()
+
+
+FULL_CONTRACT = '''
+import numpy as np
+from parbench.plugins import Param, TaskFarmProblem
+
+
+class Cubes(TaskFarmProblem):
+    """The full task-farm contract: two kernels, partial shapes known ahead (MPI's Gatherv)."""
+
+    name = "cubes"
+    summary = "cubes of 0 .. n-1 in blocks"
+    params = (Param("n", int, 10, "numbers", minimum=1), Param("block", int, 3, "per task", 1, True))
+    kernels = ("python", "numpy")
+    default_kernel = "numpy"
+
+    def tasks(self, p):
+        return [(first, min(first + p["block"], p["n"])) for first in range(0, p["n"], p["block"])]
+
+    def partial_spec(self, task, p):
+        return (task[1] - task[0],), np.dtype(np.int64)
+
+    def compute(self, task, p, kernel):
+        if kernel == "numpy":
+            return np.arange(*task, dtype=np.int64) ** 3
+        return np.array([k**3 for k in range(*task)], dtype=np.int64)
+
+    def combine(self, p, partials):
+        return {"cubes": np.concatenate(partials)}
+
+    def compare(self, result, reference):
+        return None if np.array_equal(result["cubes"], reference["cubes"]) else "cubes differ"
+
+
+PROBLEM = Cubes()
+'''
+
+
+def test_the_full_task_farm_contract_works_from_a_file(tmp_path):
+    plugin = tmp_path / "cubes.py"
+    plugin.write_text(FULL_CONTRACT)
+    env, load = without_plugins(), ["--plugin", str(plugin)]
+    reference = tmp_path / "serial.h5"
+    ok(parbench(env, *load, "run", "cubes", "serial", "--n", "11", "--kernel", "python", "--out", reference))
+    for variant, ranks in (("processes", None), ("mpi", 3)):
+        out = tmp_path / f"{variant}.h5"
+        workers = ["--workers", "2"] if ranks is None else []
+        ok(
+            parbench(
+                env,
+                *load,
+                "run",
+                "cubes",
+                variant,
+                *workers,
+                "--n",
+                "11",
+                "--block",
+                "2",
+                "--out",
+                out,
+                ranks=ranks,
+            )
+        )
+        ok(parbench(env, *load, "verify", out, reference))
+        assert output.read_result(out, "RESULT")[1]["cubes"].tolist() == [k**3 for k in range(11)]
