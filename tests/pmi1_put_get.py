@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import sys
+import time
 
 
 def request(pmi: socket.socket, line: str) -> str:
@@ -43,6 +44,9 @@ def main() -> None:
     head = f"cmd=put kvsname={kvs} key={key} value="
     value = ("0123456789ABCDEF" * 100)[: line_bytes - len(head) - 1]  # dense hex: no zero runs
     put = request(pmi, f"{head}{value}\n")
+    # slurmstepd reads what is left of the put once it has answered it; a barrier sent at that
+    # moment can share that read and be refused with it (seen on a loaded machine): let it read.
+    time.sleep(0.5)
     # The bytes slurmstepd did not read with the put arrive as a request of their own, which it
     # refuses without a response; the barrier's response comes next either way.
     barrier = request(pmi, "cmd=barrier_in\n")

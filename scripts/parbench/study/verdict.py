@@ -24,7 +24,9 @@ import pandas as pd
 from parbench import registry
 
 THREAD_VARIANTS = registry.THREAD_VARIANTS
-GIL_FREE_KERNELS = ("numba",)  # compiled with nogil=True: threads compute truly in parallel
+# numba compiled with nogil=True; a plug-in's code declared to release the GIL (releases_gil):
+# threads compute truly in parallel.
+GIL_FREE_KERNELS = ("numba", "nogil")
 MEASURED = ("start-up", "distribution", "communication", "load imbalance", "compute", "other")
 REASONS = (
     "start-up",
