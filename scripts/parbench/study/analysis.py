@@ -16,10 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from parbench import registry
+from parbench import registry, stats
 from parbench.timing import PHASES
 
 CASE = ["problem", "size", "case_kernel"]
+# A point whose repeats spread more than this share of their median is unstable (docs/statistics.md).
+UNSTABLE_SPREAD = 0.25
 POINT = [*CASE, "kernel", "variant", "workers"]
 
 
@@ -220,6 +222,8 @@ def points(runs: pd.DataFrame, timings: pd.DataFrame, worker_busy: pd.DataFrame,
         nodes=("nodes", "max"),
     )
     table = table.reset_index()
+    table = table.merge(intervals(runs, weak), on=["case", *POINT], how="left")
+    table = table.merge(instability(runs), on=["case", *POINT], how="left")
     if of_good_runs(timings, runs).empty:  # no phase timings: nothing to break down
         return table
     phases = overheads(timings, runs)
@@ -229,3 +233,78 @@ def points(runs: pd.DataFrame, timings: pd.DataFrame, worker_busy: pd.DataFrame,
             phases[["case", "variant", "workers", *names]], on=["case", "variant", "workers"], how="left"
         )
     return table
+
+
+def baseline_samples(runs: pd.DataFrame, seconds: str = "total_s") -> dict[tuple, np.ndarray]:
+    """Per case (and per case, kernel and variant for variants without a serial run), the times
+    the speed-up divides: the serial runs', as `baselines` takes their median."""
+    ok = good_runs(runs)
+    serial = ok[(ok["variant"] == registry.BASELINE) & (ok["workers"] == 1)]
+    samples = {tuple(key): group[seconds].to_numpy(float) for key, group in serial.groupby(CASE)}
+    for key, group in ok[ok["workers"] == 1].groupby([*CASE, "kernel", "variant"]):
+        samples.setdefault(tuple(key), group[seconds].to_numpy(float))
+    return samples
+
+
+def intervals(runs: pd.DataFrame, weak: bool = False) -> pd.DataFrame:
+    """Per point, the intervals (parbench.stats: percentile bootstrap at stats.LEVEL) of its
+    median wall time, of its speed-up (the ratio of the baseline's median to the point's) and of
+    its efficiency; NaN, with `interval` saying why, when a point has too few repeats."""
+    ok = good_runs(runs)
+    samples = baseline_samples(runs)
+    rows = []
+    for key, group in ok.groupby(["case", *POINT]):
+        point = dict(zip(["case", *POINT], key, strict=True))
+        times = group["total_s"].to_numpy(float)
+        time = stats.median_interval(times)
+        case = tuple(point[c] for c in CASE)
+        baseline = samples.get(case, samples.get((*case, point["kernel"], point["variant"])))
+        row = {**point, "time_low": time.low, "time_high": time.high}
+        ratio = stats.speedup_interval(baseline, times) if baseline is not None else None
+        if ratio is not None:
+            workers = float(point["workers"])
+            # Weak scaling: the ratio is the efficiency T1 / Tp, and the scaled speed-up p times it.
+            speedup, efficiency = (
+                (ratio.scaled(workers), ratio) if weak else (ratio, ratio.scaled(1 / workers))
+            )
+            row.update(
+                speedup_low=speedup.low,
+                speedup_high=speedup.high,
+                efficiency_low=efficiency.low,
+                efficiency_high=efficiency.high,
+            )
+        limit = min(time, ratio, key=lambda i: i.repeats) if ratio is not None else time
+        row["interval"] = (
+            f"{stats.LEVEL:.0%} interval from {limit.repeats} repeats" if limit.known else limit.why
+        )
+        rows.append(row)
+    columns = ["case", *POINT, "time_low", "time_high", "speedup_low", "speedup_high"]
+    columns += ["efficiency_low", "efficiency_high", "interval"]
+    return (
+        pd.DataFrame(rows)
+        .reindex(columns=columns)
+        .astype({c: float for c in columns if c.endswith(("_low", "_high"))})
+    )
+
+
+def instability(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per point, whether its numbers are unstable and why: its repeats spread more than
+    UNSTABLE_SPREAD of their median, or a run ended on a machine busier than its cores (load
+    average above them: the run shared its cores)."""
+    ok = good_runs(runs)
+    rows = []
+    for key, group in ok.groupby(["case", *POINT]):
+        times = group["total_s"].to_numpy(float)
+        reasons = []
+        spread = (times.max() - times.min()) / np.median(times) if len(times) > 1 else 0.0
+        if spread > UNSTABLE_SPREAD:
+            reasons.append(f"its repeats spread {spread:.0%} of their median")
+        if "load_average" in group and "cpus" in group:
+            cpus = pd.to_numeric(group["cpus"], errors="coerce")
+            busy = group["load_average"] > cpus
+            if busy.any():
+                worst = group.loc[busy, "load_average"].max()
+                cores = int(cpus[busy].max())
+                reasons.append(f"the machine was busier than its {cores} cores (load {worst:.1f})")
+        rows.append({**dict(zip(["case", *POINT], key, strict=True)), "unstable": "; ".join(reasons)})
+    return pd.DataFrame(rows, columns=["case", *POINT, "unstable"])

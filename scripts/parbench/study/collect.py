@@ -35,6 +35,9 @@ RUN_COLUMNS = [
     "message",
     "result",
     "log",
+    # The machine's load as the run ended and its cores: a load above them marks the point unstable.
+    "load_average",
+    "cpus",
 ]
 
 
@@ -102,6 +105,8 @@ def collect(status_paths, missing=()) -> dict[str, pd.DataFrame | list]:
                 "message": status.get("message", ""),
                 "result": status["result"],
                 "log": status.get("log", ""),
+                "load_average": record.get("load_average", float("nan")),
+                "cpus": record.get("machine", {}).get("cpus", ""),
             }
         )
         log.append(

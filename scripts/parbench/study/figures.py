@@ -96,10 +96,16 @@ def tooltip(*extra) -> list:
         *extra,
         alt.Tooltip("median_s:Q", title="wall time (median, s)", format=TOOLTIP_FORMAT),
         alt.Tooltip("repeats:Q"),
+        alt.Tooltip("interval:N", title="error bar"),
+        alt.Tooltip("unstable:N", title="unstable"),
     ]
 
 
-COMMON_FIELDS = ["panel", "layer", "label", "variant", "kernel", "workers", "nodes", "median_s", "repeats"]
+COMMON_FIELDS = [
+    "panel", "layer", "label", "variant", "kernel", "workers", "nodes", "median_s", "repeats",
+    "interval", "unstable",
+]  # fmt: skip
+UNSTABLE_COLOUR = "#d62728"
 
 
 def slim(data: pd.DataFrame, fields: list[str]) -> pd.DataFrame:
@@ -130,8 +136,12 @@ def highlight():
     return alt.selection_point(fields=["variant"], bind="legend", name="variant_pick")
 
 
-def measured_layers(frame, y: str, y_min: str | None, y_max: str | None, y_title: str, y_scale, tips, pick):
-    """Median line with points and the min-max band over repeats, coloured by variant."""
+def measured_layers(
+    frame, y: str, y_min: str | None, y_max: str | None, y_title: str, y_scale, tips, pick, interval=None
+):
+    """Median line with points and the min-max band over repeats, coloured by variant; with
+    `interval` (its low and high columns), each point's confidence interval as an error bar (none
+    where too few repeats gave none), and a red ring round every unstable point."""
     base = alt.Chart().transform_filter(alt.datum.layer == "measured")
     x = workers_axis(frame)
     opacity = alt.condition(pick, alt.value(1.0), alt.value(0.12))
@@ -154,6 +164,28 @@ def measured_layers(frame, y: str, y_min: str | None, y_max: str | None, y_title
                 opacity=alt.condition(pick, alt.value(0.15), alt.value(0.02)),
             )
         )
+    if interval:
+        low, high = interval
+        layers.append(
+            base.transform_filter(f"isValid(datum.{low}) && isFinite(datum.{low})")
+            .mark_rule(strokeWidth=3)
+            .properties(name="error_bar")
+            .encode(
+                x=x,
+                y=alt.Y(f"{low}:Q", scale=y_scale, title=y_title),
+                y2=f"{high}:Q",
+                color=variant_colour(frame),
+                detail="label:N",
+                opacity=opacity,
+                tooltip=tips,
+            )
+        )
+    layers.append(
+        base.transform_filter("isValid(datum.unstable) && datum.unstable != ''")
+        .mark_point(shape="circle", size=260, filled=False, strokeWidth=2, color=UNSTABLE_COLOUR)
+        .encode(x=x, y=y_enc, opacity=opacity, tooltip=tips)
+        .properties(name="unstable_ring")
+    )
     # Spark's own kernel (jvm) named at its last point, so it is not taken for the case's kernel.
     own = base.transform_filter("datum.label != datum.variant").transform_window(
         rank="rank()", sort=[alt.SortField("workers", order="descending")], groupby=["panel", "label"]
@@ -246,14 +278,30 @@ def speedup(points: pd.DataFrame, fits: pd.DataFrame, weak: bool = False):
         )
     )
     line, *band_and_labels = measured_layers(
-        frame, "speedup", "speedup_min", "speedup_max", title, scale, tips, pick
+        frame,
+        "speedup",
+        "speedup_min",
+        "speedup_max",
+        title,
+        scale,
+        tips,
+        pick,
+        ("speedup_low", "speedup_high"),
     )
     layers = [line, reference_layer(frame, "speedup", scale), fit_layer, *band_and_labels]
     return faceted(
         layers,
         data,
         frame["panel"].nunique(),
-        ["speedup", "speedup_min", "speedup_max", "efficiency", "serial_fraction"],
+        [
+            "speedup",
+            "speedup_min",
+            "speedup_max",
+            "speedup_low",
+            "speedup_high",
+            "efficiency",
+            "serial_fraction",
+        ],
     )
 
 
@@ -272,9 +320,13 @@ def efficiency(points: pd.DataFrame, weak: bool = False):
     tips = tooltip(alt.Tooltip("efficiency:Q", title="efficiency (median)", format=".0%"))
     layers = [
         reference_layer(frame, "efficiency", scale),
-        *measured_layers(frame, "efficiency", "efficiency_min", "efficiency_max", title, scale, tips, pick),
-    ]
-    return faceted(layers, data, frame["panel"].nunique(), ["efficiency", "efficiency_min", "efficiency_max"])
+        *measured_layers(
+            frame, "efficiency", "efficiency_min", "efficiency_max", title, scale, tips, pick,
+            ("efficiency_low", "efficiency_high"),
+        ),
+    ]  # fmt: skip
+    fields = ["efficiency", "efficiency_min", "efficiency_max", "efficiency_low", "efficiency_high"]
+    return faceted(layers, data, frame["panel"].nunique(), fields)
 
 
 def wall_time(points: pd.DataFrame, weak: bool = False):
@@ -300,9 +352,11 @@ def wall_time(points: pd.DataFrame, weak: bool = False):
     )
     layers = [
         reference_layer(frame, "median_s", scale),
-        *measured_layers(frame, "median_s", "min_s", "max_s", "wall time (s)", scale, tips, pick),
+        *measured_layers(
+            frame, "median_s", "min_s", "max_s", "wall time (s)", scale, tips, pick, ("time_low", "time_high")
+        ),
     ]
-    return faceted(layers, data, frame["panel"].nunique(), ["min_s", "max_s"])
+    return faceted(layers, data, frame["panel"].nunique(), ["min_s", "max_s", "time_low", "time_high"])
 
 
 def phases(points: pd.DataFrame):

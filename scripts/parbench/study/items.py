@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from parbench import registry
+from parbench import registry, stats
 from parbench.study import analysis, crossover, figures, verdict
 
 STUDY = "study"  # the items directory of study-wide tables (every point, runs left out, provenance)
@@ -87,6 +87,15 @@ def crossover_table(a: Analysed, problem: str):
     return None if table.empty else table
 
 
+ERROR_BARS = (
+    f" Error bars: the {stats.LEVEL:.0%} confidence interval of each point's median (speed-up and "
+    "efficiency: of the ratio to the serial median), a percentile bootstrap of its repeats "
+    f"(docs/statistics.md); a point with fewer than {stats.MIN_REPEATS} repeats has none, and its "
+    "tooltip says so. A red ring marks an unstable point: repeats spread over more than "
+    f"{analysis.UNSTABLE_SPREAD:.0%} of their median, or a machine busier than its cores."
+)
+
+
 PER_PROBLEM = [
     Item(
         "speedup",
@@ -95,7 +104,8 @@ PER_PROBLEM = [
         "and kernel (a variant's own one-worker run where there is no serial run), on log-2 axes; "
         "the band is the range over repeats, the black dashed line ideal scaling, and each "
         "variant's dotted line the Amdahl curve S = 1 / (f + (1 - f) / p) with its fitted serial "
-        "fraction f (for weak scaling the scaled speed-up p T1 / Tp and Gustafson's S = p - f (p - 1)).",
+        "fraction f (for weak scaling the scaled speed-up p T1 / Tp and Gustafson's S = p - f (p - 1))."
+        + ERROR_BARS,
         "Scaling",
         lambda a, p: figures.speedup(problem_points(a, p), fits_of(a, p), a.weak),
     ),
@@ -103,7 +113,7 @@ PER_PROBLEM = [
         "efficiency",
         "Parallel efficiency",
         "Speed-up divided by the workers (for weak scaling T1 / Tp), median and range over repeats; "
-        "the dashed line at 1 is ideal scaling.",
+        "the dashed line at 1 is ideal scaling." + ERROR_BARS,
         "Scaling",
         lambda a, p: figures.efficiency(problem_points(a, p), a.weak),
     ),
@@ -112,7 +122,7 @@ PER_PROBLEM = [
         "Wall time",
         "Each run's own total phase against the workers (log axes): median and range over repeats. "
         "Dashed: ideal, the serial time divided by the workers (strong scaling) or the serial time "
-        "itself (weak scaling, where each worker keeps the same share of a growing problem).",
+        "itself (weak scaling, where each worker keeps the same share of a growing problem)." + ERROR_BARS,
         "Scaling",
         lambda a, p: figures.wall_time(problem_points(a, p), a.weak),
     ),

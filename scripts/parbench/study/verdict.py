@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from parbench import registry
+from parbench import registry, stats
 
 THREAD_VARIANTS = registry.THREAD_VARIANTS
 # numba compiled with nogil=True; a plug-in's code declared to release the GIL (releases_gil):
@@ -115,10 +115,12 @@ def losses(points: pd.DataFrame) -> pd.DataFrame:
 
 def fastest(points: pd.DataFrame) -> pd.DataFrame:
     """Per case and worker count: the fastest variant, its wall time, speed-up and efficiency, the
-    runner-up and how many variants were compared."""
+    runner-up, how many variants were compared, and the variants it ties with (`tied_with`):
+    those whose wall time cannot be told from its own (`tie_basis`: by what)."""
     rows = []
     for case, workers, group in ranked(points):
         best = group.iloc[0]
+        tied = [label(point) for _, point in group.iloc[1:].iterrows() if inside_noise(best, point)]
         row = {
             "case": case,
             "problem": best["problem"],
@@ -131,9 +133,30 @@ def fastest(points: pd.DataFrame) -> pd.DataFrame:
             "runner_up": label(group.iloc[1]) if len(group) > 1 else "",
             "runner_up_s": group.iloc[1]["median_s"] if len(group) > 1 else float("nan"),
             "variants_compared": len(group),
+            "tied_with": ", ".join(tied),
+            "tie_basis": tie_basis(best) if tied else "",
         }
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def known_interval(point: pd.Series) -> bool:
+    return pd.notna(point.get("time_low")) and pd.notna(point.get("time_high"))
+
+
+def inside_noise(best: pd.Series, other: pd.Series) -> bool:
+    """Whether two points' wall times cannot be told apart: their intervals overlap; where either
+    has too few repeats for one, their ranges over the repeats overlap (a weaker test, and the
+    answer says so)."""
+    if known_interval(best) and known_interval(other):
+        return other["time_low"] <= best["time_high"] and best["time_low"] <= other["time_high"]
+    return other["min_s"] <= best["max_s"] and best["min_s"] <= other["max_s"]
+
+
+def tie_basis(best: pd.Series) -> str:
+    if known_interval(best):
+        return f"their {stats.LEVEL:.0%} intervals of the wall time overlap"
+    return f"their wall times overlap over {int(best['repeats'])} repeats, too few for an interval"
 
 
 def seconds(value: float) -> str:
@@ -156,14 +179,17 @@ def ratio_range(values: list[float], fmt) -> str:
 
 
 def winners_sentence(table: pd.DataFrame, weak: bool) -> str:
-    """Consecutive worker counts with the same fastest variant, in one sentence."""
+    """Consecutive worker counts with the same fastest variant, in one sentence; where variants
+    cannot be told apart (fastest: tied_with), they tie, and a last sentence says why."""
     runs_of_same, parts = [], []
     for _, row in table.sort_values("workers").iterrows():
-        if runs_of_same and runs_of_same[-1][0]["fastest"] == row["fastest"]:
+        same = runs_of_same and runs_of_same[-1][0]["fastest"] == row["fastest"]
+        if same and runs_of_same[-1][0].get("tied_with", "") == row.get("tied_with", ""):
             runs_of_same[-1].append(row)
         else:
             runs_of_same.append([row])
     name = "scaled speed-up" if weak else "speed-up"
+    bases = []
     for group in runs_of_same:
         speedups = [r["speedup"] for r in group]
         efficiencies = [r["efficiency"] for r in group]
@@ -172,17 +198,28 @@ def winners_sentence(table: pd.DataFrame, weak: bool) -> str:
         if nodes[-1] > 1:
             span = str(nodes[0]) if len(nodes) == 1 else f"{nodes[0]}-{nodes[-1]}"
             text += f" ({span} nodes)"
-        text += f", {group[0]['fastest']} is fastest"
         if pd.notna(speedups[0]):
-            text += (
-                f" ({name} {ratio_range(speedups, lambda s: f'{s:.3g}x')}, "
-                f"efficiency {ratio_range(efficiencies, lambda e: f'{e:.0%}')})"
+            figures = (
+                f"{name} {ratio_range(speedups, lambda s: f'{s:.3g}x')}, "
+                f"efficiency {ratio_range(efficiencies, lambda e: f'{e:.0%}')}"
             )
         else:
-            text += f" ({seconds(group[0]['median_s'])})"
+            figures = seconds(group[0]["median_s"])
+        tied = group[0].get("tied_with", "")
+        if tied:  # never a winner inside the noise
+            names = [group[0]["fastest"], *tied.split(", ")]
+            together = f"{', '.join(names[:-1])} and {names[-1]}"
+            text += f", {together} tie ({figures} for {names[0]}, the lowest median)"
+            bases.append(group[0]["tie_basis"])
+        else:
+            text += f", {group[0]['fastest']} is fastest ({figures})"
         parts.append(text)
     sentence = "; ".join(parts)
-    return sentence[0].upper() + sentence[1:] + "."
+    sentence = sentence[0].upper() + sentence[1:] + "."
+    if bases:
+        said = " or ".join(dict.fromkeys(bases))
+        sentence += f" Variants tie where {said}: more repeats or a larger size could tell them apart."
+    return sentence
 
 
 def losers_sentence(lost: pd.DataFrame, workers: int, fastest_name: str) -> str:
@@ -226,5 +263,22 @@ def answers(points: pd.DataFrame, weak: bool = False) -> dict[str, list[tuple[st
             sentence = losers_sentence(lost[lost["case"] == case], workers, winner)
             if sentence:
                 sentences.append(sentence)
+        shaky = unstable_sentence(points[points["case"] == case])
+        if shaky:
+            sentences.append(shaky)
         result.setdefault(problem, []).append((case, sentences))
     return result
+
+
+def unstable_sentence(points: pd.DataFrame) -> str:
+    """The case's unstable points and why (analysis.instability), or ''."""
+    if "unstable" not in points:
+        return ""
+    shaky = points[points["unstable"].fillna("") != ""].sort_values(["workers", "variant"])
+    if shaky.empty:
+        return ""
+    named = "; ".join(
+        f"{label(row)} at {workers_text(int(row['workers']), int(row['workers']))} ({row['unstable']})"
+        for _, row in shaky.iterrows()
+    )
+    return f"Unstable, so read with care: {named}."
