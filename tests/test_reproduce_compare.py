@@ -1,6 +1,7 @@
-"""The comparison on constructed tables with known verdicts: a figure reproduced, one not, a claim
-about shape, a point beyond the machine, a point whose runs failed verification, and the headline
-and machine differences they add up to."""
+"""The comparison on constructed tables with known verdicts: a figure reproduced, one not, one
+undecided, a claim about shape, a point beyond the machine, a point whose runs failed verification,
+and the headline and machine differences they add up to. Each verdict rests on the measured
+interval (parbench.stats) against the tolerance band, so the tables hold six tight repeats a point."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from parbench import stats
 from parbench.reproduce import compare, plan, reported
 
 PARAMS = {"samples": 100000, "chunk_size": 10000}
@@ -62,9 +64,9 @@ def tables(measured: dict[tuple[str, int], list[float]], failed=(), samples=PARA
 
 
 MEASURED = {
-    ("serial", 1): [1.0, 1.1, 0.9],  # median 1.0
-    ("processes", 2): [0.52, 0.55, 0.6],  # median 0.55: speed-up 1.82
-    ("threads", 2): [1.0, 0.98, 1.05],  # median 1.0: no speed-up
+    ("serial", 1): [1.0, 1.01, 0.99, 1.0, 1.02, 0.98],  # median 1.0
+    ("processes", 2): [0.55, 0.551, 0.549, 0.55, 0.552, 0.548],  # median 0.55: speed-up 1.82
+    ("threads", 2): [1.0, 0.99, 1.01, 1.0, 1.02, 0.98],  # median 1.0: no speed-up
 }
 TWO_CORES = plan.Place(cores=2)
 
@@ -106,7 +108,9 @@ def test_known_verdicts():
     assert reproduced.verdict == "reproduced"
     assert reproduced.measured == pytest.approx(1.0 / 0.55)
     assert reproduced.ratio == pytest.approx((1.0 / 0.55) / 1.9)
-    assert reproduced.measured_time_s == pytest.approx(0.55) and reproduced.runs == 3
+    assert reproduced.measured_time_s == pytest.approx(0.55) and reproduced.runs == 6
+    assert reproduced.measured_low < reproduced.measured < reproduced.measured_high  # the ratio's interval
+    assert 1.9 * 0.8 < reproduced.measured_low and reproduced.measured_high < 1.9 * 1.2
     assert reproduced.tolerance == "-20 % / +20 %"
     beyond = rows["processes", 8, "speedup"]
     assert beyond.verdict == "not comparable here (needs 8 cores, this machine has 2)"
@@ -117,8 +121,11 @@ def test_known_verdicts():
     assert claim.verdict == "reproduced" and claim.says == "no speed-up" and claim.tolerance == "<= 1.2"
     headline = compare.headline(table)
     assert headline == {
-        "verdict": "partly (2 of 3 points)",
+        "verdict": "partly (2 of 3 points reproduced, 1 not, 0 undecided)",
+        "changes": {},  # the file has no repeats of its own
         "reproduced": 2,
+        "not_reproduced": 1,
+        "undecided": 0,
         "judged": 3,
         "not_comparable": 2,
         "points": 5,
@@ -214,31 +221,93 @@ def test_machine_differences_list_both_sides():
     assert compare.warnings({**here, "highest_load": 1.5}) == []
 
 
+def interval(low: float, high: float) -> stats.Interval:
+    return stats.Interval((low + high) / 2, low, high, 6)
+
+
+LOW, HIGH = 1.9 * (1 - 0.1), 1.9 * (1 + 0.2)  # the band of 1.9 with -10 % / +20 %
+BELOW, ABOVE = 1 - 1e-9, 1 + 1e-9
+
+
 @pytest.mark.parametrize(
     ("measured", "verdict"),
     [
-        (1.9 * (1 - 0.1), "reproduced"),  # on the lower bound
-        (1.9 * (1 - 0.1) * (1 - 1e-9), "not reproduced"),  # just below it
-        (1.9 * (1 + 0.2), "reproduced"),  # on the upper bound
-        (1.9 * (1 + 0.2) * (1 + 1e-9), "not reproduced"),  # just above it
-        (1.9, "reproduced"),
+        (interval(LOW, 1.9), "reproduced"),  # from the lower bound in
+        (interval(LOW * BELOW, 1.9), "undecided"),  # straddles it
+        (interval(1.0, LOW * BELOW), "not reproduced"),  # wholly below it
+        (interval(1.9, HIGH), "reproduced"),  # up to the upper bound
+        (interval(1.9, HIGH * ABOVE), "undecided"),  # straddles it
+        (interval(HIGH * ABOVE, 3.0), "not reproduced"),  # wholly above it
+        (interval(LOW * BELOW, HIGH * ABOVE), "undecided"),  # wider than the band
     ],
 )
 def test_both_bounds_of_a_tolerance_decide(measured, verdict):
-    assert compare.judge(1.9, measured, {"lower": -0.1, "upper": 0.2}) == verdict
+    band = compare.tolerance_band(1.9, {"lower": -0.1, "upper": 0.2})
+    assert band == (pytest.approx(LOW), pytest.approx(HIGH))
+    assert compare.judge(measured, band).verdict == verdict
 
 
 @pytest.mark.parametrize(
-    ("bounds", "inside", "outside"),
+    ("bounds", "inside", "straddling", "outside"),
     [
-        ({"min": 1.5}, [1.5, 1.6, 99.0], [1.5 - 1e-9, -1.0]),
-        ({"max": 0.8}, [0.8, 0.0, -5.0], [0.8 + 1e-9, 2.0]),
-        ({"min": 0.5, "max": 0.9}, [0.5, 0.7, 0.9], [0.5 - 1e-9, 0.9 + 1e-9, 5.0]),
+        ({"min": 1.5}, [(1.5, 1.6), (50, 99.0)], [(1.5 * BELOW, 1.6)], [(-1.0, 1.5 * BELOW)]),
+        ({"max": 0.8}, [(0.7, 0.8), (-5.0, 0.0)], [(0.7, 0.8 * ABOVE)], [(0.8 * ABOVE, 2.0)]),
+        (
+            {"min": 0.5, "max": 0.9},
+            [(0.5, 0.9)],
+            [(0.4, 0.6), (0.8, 1.0)],
+            [(0.0, 0.5 * BELOW), (0.9 * ABOVE, 5)],
+        ),
     ],
 )
-def test_both_bounds_of_a_claim_decide(bounds, inside, outside):
-    assert [compare.judge_claim(bounds, m) for m in inside] == ["reproduced"] * len(inside)
-    assert [compare.judge_claim(bounds, m) for m in outside] == ["not reproduced"] * len(outside)
+def test_both_bounds_of_a_claim_decide(bounds, inside, straddling, outside):
+    band = compare.claim_band(bounds)
+    for cases, verdict in ((inside, "reproduced"), (straddling, "undecided"), (outside, "not reproduced")):
+        assert [compare.judge(interval(*c), band).verdict for c in cases] == [verdict] * len(cases)
+
+
+def test_too_few_repeats_leave_a_point_undecided_saying_how_many_would_decide():
+    few = {k: v[:3] for k, v in MEASURED.items()}
+    s = study([one_series("processes", [{"workers": 2, "speedup": 1.9}])])
+    (row,) = compare.compare(s, TWO_CORES, *tables(few)).itertuples()
+    assert row.verdict == "undecided" and row.repeats_needed == stats.MIN_REPEATS
+    assert row.measured == pytest.approx(1.0 / 0.55) and pd.isna(row.measured_low)
+    assert compare.headline(compare.compare(s, TWO_CORES, *tables(few)))["verdict"] == "undecided"
+
+
+def test_a_noisy_point_on_the_edge_is_undecided_with_the_repeats_to_decide():
+    noisy = {**MEASURED, ("processes", 2): [0.45, 0.5, 0.55, 0.6, 0.65, 0.5]}  # median 0.525
+    s = study(
+        [
+            one_series(
+                "processes", [{"workers": 2, "speedup": 1.6, "tolerance": {"lower": -0.1, "upper": 0.1}}]
+            )
+        ]
+    )
+    (row,) = compare.compare(s, TWO_CORES, *tables(noisy)).itertuples()
+    assert row.measured_low < 1.6 * 1.1 < row.measured_high  # straddles the upper edge
+    assert row.verdict == "undecided" and row.repeats_needed > 6
+
+
+def test_the_headline_counts_all_three():
+    table = pd.DataFrame(
+        {
+            "series": ["a", "b", "c", "c", "d", "e"],
+            "workers": [2, 2, 2, 2, 2, 4],
+            "verdict": ["reproduced", "not reproduced", "reproduced", "undecided", "not measured",
+                        "not comparable here (needs 4 cores, this machine has 2)"],
+        }
+    )  # fmt: skip
+    assert compare.headline(table) == {
+        "verdict": "partly (1 of 4 points reproduced, 2 not, 1 undecided)",
+        "changes": {},
+        "reproduced": 1,
+        "not_reproduced": 2,
+        "undecided": 1,
+        "judged": 4,
+        "not_comparable": 1,
+        "points": 5,
+    }
 
 
 def test_efficiency_is_the_speedup_per_worker():
@@ -269,7 +338,7 @@ def test_only_the_series_problem_kernel_and_verified_runs_are_measured():
     mixed = pd.concat([timings, *strangers]), pd.concat([runs, *stranger_runs])
     s = study([one_series("processes", [{"workers": 2, "speedup": 1.9}])])
     (row,) = compare.compare(s, TWO_CORES, *mixed).itertuples()
-    assert row.measured == pytest.approx(1.0 / 0.55) and row.runs == 3
+    assert row.measured == pytest.approx(1.0 / 0.55) and row.runs == 6
 
 
 def test_a_series_matches_numbers_within_rounding_and_other_values_exactly():
@@ -311,3 +380,30 @@ def test_a_load_of_exactly_the_cores_is_no_warning_and_the_cores_come_from_the_r
     for cpus, cores in (("4", 4), (None, 2), ("", 2), ("many", 2)):
         record = {"machine": {"cpus": cpus}} if cpus is not None else {"machine": {}}
         assert compare.this_machine([record], TWO_CORES)["cores_per_node"] == cores, cpus
+
+
+def test_against_another_studys_repeats_each_point_is_faster_slower_same_or_unknown():
+    """An exported study carries each point's repeats: this study's runs of the point are judged
+    against them by a rank test and a minimum effect (parbench.stats.change)."""
+    here = MEASURED[("processes", 2)]  # about 0.55 s
+    slower_there = [t * 1.3 for t in here]  # the other machine took 30 % longer: here is faster
+    points = [
+        {"workers": 2, "time": 0.7, "times": slower_there},
+        {"workers": 1, "time": 1.0, "times": MEASURED[("serial", 1)]},  # the same runs: same
+    ]
+    s = study(
+        [
+            one_series("processes", points[:1], judge=["time"]),
+            one_series("serial", points[1:], label="serial", judge=["time"]),
+        ]
+    )
+    table = compare.compare(s, TWO_CORES, *tables(MEASURED))
+    rows = by_point(table)
+    assert rows["processes", 2, "time"].change == "faster"
+    assert rows["processes", 2, "time"].change_detail.startswith("0.769x, p = ")
+    assert rows["serial", 1, "time"].change == "same"
+    assert compare.headline(table)["changes"] == {"faster": 1, "slower": 0, "same": 1, "unknown": 0}
+    few = study(
+        [one_series("processes", [{"workers": 2, "time": 0.7, "times": slower_there[:2]}], judge=["time"])]
+    )
+    assert compare.compare(few, TWO_CORES, *tables(MEASURED))["change"].tolist() == ["unknown"]

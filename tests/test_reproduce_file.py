@@ -47,7 +47,7 @@ def series(data):
 def test_the_good_file_loads_with_its_stated_defaults():
     study = reported.validate(GOOD)
     (s,) = study.series
-    assert study.repeats == reported.DEFAULT_REPEATS == 3
+    assert study.repeats == reported.DEFAULT_REPEATS == 5
     assert s.timer == "total" and s.judge == ("speedup",) and s.baseline_variant == "serial"
     assert s.points[0].tolerance == reported.DEFAULT_TOLERANCE == {"lower": -0.2, "upper": 0.2}
     # A speed-up not given is derived from the reported times.
@@ -179,8 +179,8 @@ def test_a_reproduction_runs_exactly_its_points(tmp_path):
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit():
             counts[parts[0]] = int(parts[1])
-    # serial, mpi 1 and mpi 2 (both curves share them), 3 repeats each; one serial reference.
-    assert counts["run"] + counts.get("run_mpi", 0) == 9, counts
+    # serial, mpi 1 and mpi 2 (both curves share them), 5 repeats each; one serial reference.
+    assert counts["run"] + counts.get("run_mpi", 0) == 15, counts
     assert counts["reference"] == 1 and counts["reproduction"] == 1
 
 

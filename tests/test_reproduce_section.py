@@ -56,7 +56,8 @@ def test_the_section_shows_verdict_source_curves_and_points(tmp_path):
         "made up",
     )
     assert "<td>reproduced</td>" in top
-    assert "Verdict: reproduced." in body and "2 of 2 points judged here reproduced" in body
+    assert "Verdict: reproduced." in body
+    assert "Of 2 points judged here: 2 reproduced, 0 not reproduced, 0 undecided" in body
     assert "1 of its 3 points are not comparable here" in body
     assert "not comparable here (needs 8 cores, this machine has 2)" in body
     assert "speedup: no speed-up" in body and "As reported: a bigger machine" in body

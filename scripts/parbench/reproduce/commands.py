@@ -69,6 +69,9 @@ def compare_command(args) -> int:
         f"{study.name}: {headline['verdict']} "
         f"({headline['not_comparable']} points not comparable here) -> {paths['table']}"
     )
+    if headline["changes"]:
+        counts = ", ".join(f"{n} {change}" for change, n in headline["changes"].items())
+        print(f"{study.name}: against its repeats, this study's points are {counts} (docs/statistics.md)")
     return 0
 
 

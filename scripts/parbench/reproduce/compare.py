@@ -1,18 +1,25 @@
 """The comparison of a reported study with measured runs: ratios, not seconds. Each reported
 figure (speed-up or efficiency against the series' own baseline; a time only where the file asks)
-is set beside the median of the measured runs and judged within its tolerance; points this machine
-cannot run are marked "not comparable here (needs N cores)", never dropped and never run
-oversubscribed. One headline verdict sums it up, with the machines' differences beside it."""
+is set beside the measured runs' median and its confidence interval (parbench.stats), and judged
+against its tolerance band three ways: reproduced when the whole interval lies inside the band, not
+reproduced when it lies outside, undecided when it straddles an edge or there were too few repeats
+for an interval (with the repeats that would decide it). Points this machine cannot run are marked
+"not comparable here (needs N cores)", never dropped and never run oversubscribed. One headline
+verdict sums it up, counting all three, with the machines' differences beside it."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
-from parbench import registry
+from parbench import registry, stats
 from parbench.reproduce import plan
 from parbench.reproduce.reported import ReportedStudy, Series
 
-REPRODUCED, NOT_REPRODUCED, NOT_MEASURED = "reproduced", "not reproduced", "not measured"
+REPRODUCED, NOT_REPRODUCED, UNDECIDED = stats.REPRODUCED, stats.NOT_REPRODUCED, stats.UNDECIDED
+NOT_MEASURED = "not measured"
 # Which phases stand for the source's timer (parbench/reproduce/reported.schema.yaml, timer).
 TIMERS = {"total": ("total",), "work": ("distribute", "compute", "communicate"), "compute": ("compute",)}
 COLUMNS = [
@@ -23,6 +30,8 @@ COLUMNS = [
     "figure",
     "reported",
     "measured",
+    "measured_low",
+    "measured_high",
     "ratio",
     "lower",
     "upper",
@@ -31,6 +40,9 @@ COLUMNS = [
     "reported_time_s",
     "measured_time_s",
     "runs",
+    "repeats_needed",
+    "change",
+    "change_detail",
     "says",
 ]
 
@@ -51,24 +63,27 @@ def of_series(timings: pd.DataFrame, series: Series) -> pd.DataFrame:
     return rows
 
 
-def measured_times(timings: pd.DataFrame, runs: pd.DataFrame, series: Series) -> pd.DataFrame:
-    """Per (variant, workers) of the series' runs that were verified: the median seconds by the
-    series' timer, and how many runs it is the median of."""
+def measured_times(timings: pd.DataFrame, runs: pd.DataFrame, series: Series) -> dict[tuple, np.ndarray]:
+    """Per (variant, workers) of the series' runs that were verified: the seconds of each run by
+    the series' timer."""
     good = runs.loc[runs["status"] == "ok", "run"]
     rows = of_series(timings, series)
     rows = rows[rows["run"].isin(good) & rows["phase"].isin(TIMERS[series.timer])]
     per_run = rows.groupby(["variant", "workers", "run"])["seconds"].sum()
-    return per_run.groupby(["variant", "workers"]).agg(["median", "count"])
+    return {(v, int(w)): group.to_numpy(float) for (v, w), group in per_run.groupby(["variant", "workers"])}
 
 
-def judge(reported: float, measured: float, tolerance: dict) -> str:
-    low, high = reported * (1 + tolerance["lower"]), reported * (1 + tolerance["upper"])
-    return REPRODUCED if low <= measured <= high else NOT_REPRODUCED
+def tolerance_band(reported: float, tolerance: dict) -> tuple[float, float]:
+    return reported * (1 + tolerance["lower"]), reported * (1 + tolerance["upper"])
 
 
-def judge_claim(bounds: dict, measured: float) -> str:
-    inside = bounds.get("min", float("-inf")) <= measured <= bounds.get("max", float("inf"))
-    return REPRODUCED if inside else NOT_REPRODUCED
+def claim_band(bounds: dict) -> tuple[float, float]:
+    return bounds.get("min", -math.inf), bounds.get("max", math.inf)
+
+
+def judge(measured: stats.Interval, band: tuple[float, float]) -> stats.BandVerdict:
+    """The measured interval against the band: reproduced, not reproduced or undecided."""
+    return stats.against_band(measured, *band)
 
 
 def claim_text(bounds: dict) -> str:
@@ -94,12 +109,8 @@ def compare(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def lookup(times: pd.DataFrame, variant: str, workers: int) -> tuple[float, int] | None:
-    try:
-        found = times.loc[(variant, 1 if variant == registry.BASELINE else workers)]
-    except KeyError:
-        return None
-    return float(found["median"]), int(found["count"])
+def lookup(times: dict, variant: str, workers: int) -> np.ndarray | None:
+    return times.get((variant, 1 if variant == registry.BASELINE else workers))
 
 
 def point_rows(reported, place, series: Series, point, times, baseline) -> list[dict]:
@@ -115,8 +126,9 @@ def point_rows(reported, place, series: Series, point, times, baseline) -> list[
     }
     why_not = place.needs(point.workers, point.nodes)
     here = None if why_not else lookup(times, series.variant, point.workers)
-    if here:
-        common.update(measured_time_s=here[0], runs=here[1])
+    if here is not None:
+        common.update(measured_time_s=float(np.median(here)), runs=len(here))
+    common.update(change_of(point.times, here))
     if point.claim:
         figures = [(point.claim["figure"], None, point.claim)]
     else:
@@ -124,57 +136,100 @@ def point_rows(reported, place, series: Series, point, times, baseline) -> list[
     rows = []
     for figure, value, claim in figures:
         measured = measured_figure(figure, point.workers, here, baseline)
-        row = {**common, "figure": figure, "reported": value, "measured": measured}
+        row = {
+            **common,
+            "figure": figure,
+            "reported": value,
+            "measured": None if measured is None else measured.estimate,
+            "measured_low": None if measured is None else measured.low,
+            "measured_high": None if measured is None else measured.high,
+            "repeats_needed": None,
+        }
         if claim:
             row.update(says=claim["says"], tolerance=claim_text(claim["bounds"]), lower=None, upper=None)
         else:
             row.update(tolerance=tolerance_text(point.tolerance), **point.tolerance)
-        row["ratio"] = measured / value if (measured is not None and value) else None
+        row["ratio"] = measured.estimate / value if (measured is not None and value) else None
         if why_not:
             row["verdict"] = why_not
         elif measured is None:
             row["verdict"] = NOT_MEASURED
-        elif claim:
-            row["verdict"] = judge_claim(claim["bounds"], measured)
         else:
-            row["verdict"] = judge(value, measured, point.tolerance)
+            band = claim_band(claim["bounds"]) if claim else tolerance_band(value, point.tolerance)
+            judged = judge(measured, band)
+            row.update(verdict=judged.verdict, repeats_needed=judged.repeats_needed)
         rows.append(row)
     return rows
 
 
-def measured_figure(figure: str, workers: int, here, baseline) -> float | None:
+def change_of(reported_times, here) -> dict:
+    """Where the file has the other study's repeats: this point's time against them, faster,
+    slower, same or unknown (parbench.stats.change: a rank test and a minimum effect)."""
+    if not reported_times or here is None or len(here) == 0:
+        return {"change": "", "change_detail": ""}
+    found = stats.change(reported_times, here)
+    return {"change": found.verdict, "change_detail": found.reason}
+
+
+def measured_figure(figure: str, workers: int, here, baseline) -> stats.Interval | None:
+    """The measured figure with its interval: a time's median, or the speed-up (efficiency) as
+    the ratio of the baseline's median to the point's (per worker)."""
     if here is None:
         return None
     if figure == "time":
-        return here[0]
+        return stats.median_interval(here)
     if baseline is None:
         return None
-    speedup = baseline[0] / here[0]
-    return speedup if figure == "speedup" else speedup / workers
+    speedup = stats.speedup_interval(baseline, here)
+    return speedup if figure == "speedup" else speedup.scaled(1 / workers)
+
+
+def point_verdict(verdicts: list[str]) -> str:
+    """A point with several judged figures: not reproduced if any is (a figure not measured
+    counts against), else undecided if any is, else reproduced."""
+    if any(v in (NOT_REPRODUCED, NOT_MEASURED) for v in verdicts):
+        return NOT_REPRODUCED
+    return UNDECIDED if UNDECIDED in verdicts else REPRODUCED
 
 
 def headline(table: pd.DataFrame) -> dict:
-    """The study's verdict over its points (a point with several judged figures is reproduced
-    when all of them are): reproduced, partly (k of n points), not reproduced, or not comparable."""
+    """The study's verdict over its comparable points, counting all three: reproduced (all of
+    them), not reproduced (none), undecided (none decided), or partly (k of n points reproduced,
+    m not, u undecided); not comparable when no point could run here."""
     points = table.groupby(["series", "workers"], sort=False)["verdict"].agg(list)
-    comparable = [v for v in points if not any(x.startswith("not comparable") for x in v)]
-    reproduced = sum(all(x == REPRODUCED for x in v) for v in comparable)
-    n, k = len(comparable), reproduced
+    comparable = [point_verdict(v) for v in points if not any(x.startswith("not comparable") for x in v)]
+    n = len(comparable)
+    k, m, u = (comparable.count(v) for v in (REPRODUCED, NOT_REPRODUCED, UNDECIDED))
     if n == 0:
         verdict = "not comparable"
     elif k == n:
-        verdict = "reproduced"
-    elif k == 0:
-        verdict = "not reproduced"
+        verdict = REPRODUCED
+    elif m == n:
+        verdict = NOT_REPRODUCED
+    elif u == n:
+        verdict = UNDECIDED
     else:
-        verdict = f"partly ({k} of {n} points)"
+        verdict = f"partly ({k} of {n} points reproduced, {m} not, {u} undecided)"
     return {
         "verdict": verdict,
+        "changes": change_counts(table),
         "reproduced": k,
+        "not_reproduced": m,
+        "undecided": u,
         "judged": n,
         "not_comparable": len(points) - n,
         "points": len(points),
     }
+
+
+def change_counts(table: pd.DataFrame) -> dict[str, int]:
+    """Points per change against the file's own repeats (empty when it has none)."""
+    if "change" not in table:
+        return {}
+    per_point = table.groupby(["series", "workers"], sort=False)["change"].first().fillna("")
+    if not (per_point != "").any():
+        return {}
+    return {v: int((per_point == v).sum()) for v in (stats.FASTER, stats.SLOWER, stats.SAME, stats.UNKNOWN)}
 
 
 def machine_differences(reported: dict, here: dict) -> list[dict]:

@@ -69,9 +69,11 @@ def series_of(problem: str, kernel: str, params: dict, records: list[dict], tole
             if v != variant:
                 continue
             seconds = median_time(runs)
-            points.append(
-                {"workers": workers, "time": round(seconds, 6), "speedup": round(base_time / seconds, 4)}
-            )
+            point = {"workers": workers, "time": round(seconds, 6), "speedup": round(base_time / seconds, 4)}
+            # Each repeat's seconds: another study compared with this one is judged faster,
+            # slower, the same or unknown by a rank test on them (parbench.stats.change).
+            point["times"] = sorted(round(float(r["phases"]["total"]), 6) for r in runs)
+            points.append(point)
         out.append(
             {
                 "label": f"{problem} {kernel} {variant}",

@@ -11,16 +11,16 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 
-from parbench import registry
+from parbench import registry, stats
 from parbench.study import config as study_config
 from parbench.study import schema as config_schema
 
 # Shipped inside the package, so that an installed parbench (a deployed workflow) finds it too.
 SCHEMA = Path(__file__).with_name("reported.schema.yaml")
 # Stated defaults (docs/reproduce.md): a figure matches within -20 % / +20 % unless the file says
-# otherwise; every point runs three times and the comparison takes the median.
+# otherwise; every point runs five times (the fewest that give an interval: parbench.stats).
 DEFAULT_TOLERANCE = {"lower": -0.2, "upper": 0.2}
-DEFAULT_REPEATS = 3
+DEFAULT_REPEATS = stats.MIN_REPEATS
 DEFAULT_TIMER = "total"
 
 
@@ -37,6 +37,9 @@ class Point:
     efficiency: float | None
     tolerance: dict
     claim: dict | None
+    # Each repeat's seconds, where the file has them (an exported study): a rank test then says
+    # whether this machine is faster, slower, the same or unknown at the point.
+    times: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,7 @@ def _point(point: dict, tolerance: dict) -> Point:
         efficiency=point.get("efficiency"),
         tolerance=point.get("tolerance", tolerance),
         claim=point.get("claim"),
+        times=tuple(point["times"]) if point.get("times") else None,
     )
 
 

@@ -20,9 +20,14 @@ TABLE_COLUMNS = {
     "figure": "figure",
     "reported": "reported",
     "measured": "measured",
+    "measured_low": "interval low",
+    "measured_high": "interval high",
     "ratio": "measured / reported",
     "tolerance": "tolerance",
     "verdict": "verdict",
+    "repeats_needed": "repeats to decide",
+    "change": "time against its repeats",
+    "change_detail": "by",
     "reported_time_s": "reported time (s)",
     "measured_time_s": "measured time (s)",
     "runs": "runs",
@@ -63,7 +68,14 @@ def headline_html(summary: dict) -> str:
         if h["not_comparable"]
         else ""
     )
-    judged = f"{h['reproduced']} of {h['judged']} points judged here reproduced." if h["judged"] else ""
+    judged = (
+        f"Of {h['judged']} points judged here: {h['reproduced']} reproduced, "
+        f"{h.get('not_reproduced', h['judged'] - h['reproduced'])} not reproduced, "
+        f"{h.get('undecided', 0)} undecided (the measured interval straddles the tolerance, or too "
+        "few repeats gave none: the table says how many repeats would decide)."
+        if h["judged"]
+        else ""
+    )
     return (
         f"<p class='{'good' if good else 'bad'}'><strong>Verdict: {escape(h['verdict'])}.</strong> "
         f"{escape(judged)}{escape(beyond)}</p>"
@@ -93,7 +105,7 @@ def source_html(summary: dict) -> str:
 
 
 def point_table(table: pd.DataFrame) -> pd.DataFrame:
-    shown = table[list(TABLE_COLUMNS)].rename(columns=TABLE_COLUMNS)
+    shown = table.reindex(columns=list(TABLE_COLUMNS)).rename(columns=TABLE_COLUMNS)
     says = table["says"].fillna("").astype(str)
     shown["figure"] = shown["figure"].where(says == "", shown["figure"] + ": " + says)
     return shown
