@@ -46,10 +46,15 @@ BROKEN = {
         ("    compute=compute,\n", ""),
         "missing 1 required keyword-only argument: 'compute'",
     ),
-    "compute is no function": (("compute=compute,", "compute=42,"), "its compute= is a int, not a function"),
+    "compute is no function": (("compute=compute,", "compute=42,"), "its compute= is an int, not a function"),
     "compute returns text": (
         ("return np.array([task * task])", 'return "task done"'),
         "compute() of task 0 returned a str; it must return a number or a NumPy array of numbers",
+    ),
+    # Raised inside NumPy's own Python code: the line shown is the plug-in's, not NumPy's.
+    "fails inside numpy": (
+        ("return np.array([task * task])", "return np.linalg.inv(np.zeros((2, 2)))"),
+        "Singular matrix (at",
     ),
     "tasks returns nothing": (('return list(range(p["n"]))', "pass"), "tasks() returned a NoneType"),
     "task cannot be pickled": (
@@ -81,7 +86,7 @@ BROKEN = {
     ),
     "not a problem": (
         ("PROBLEM = SimpleProblem(", "PROBLEM = 42\nUNUSED = SimpleProblem("),
-        "gives a int, not a problem",
+        "gives an int, not a problem",
     ),
 }
 
@@ -114,6 +119,8 @@ def test_each_broken_plugin_is_refused_with_its_own_message(tmp_path, case):
     line = refusal(tmp_path, plugin)
     assert message in line, line
     assert str(plugin) in line, line  # names the file
+    if case == "fails inside numpy":
+        assert line.endswith(f"{plugin}, line 11: return np.linalg.inv(np.zeros((2, 2))))"), line
 
 
 def test_the_working_plugin_runs(tmp_path):

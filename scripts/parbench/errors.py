@@ -17,3 +17,9 @@ class UsageError(Exception):
     def __reduce__(self):
         # Raised inside a worker process, it must arrive whole in the parent.
         return (UsageError, (self.argument, self.message))
+
+
+def a_kind_of(value) -> str:
+    """`an int`, `a str`: a value's type for an error message, with its article."""
+    name = type(value).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"

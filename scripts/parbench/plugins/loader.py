@@ -18,7 +18,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from parbench import registry
-from parbench.errors import UsageError
+from parbench.errors import UsageError, a_kind_of
 from parbench.params import COMMON_PARAMS, Param
 from parbench.plugins.simple import SimpleProblem
 from parbench.problems.base import Problem
@@ -103,7 +103,7 @@ def check_problem(problem, origin: str) -> None:
     if not isinstance(problem, Problem):
         raise plugin_error(
             origin,
-            f"gives a {type(problem).__name__}, not a problem: make it a parbench.plugins.SimpleProblem "
+            f"gives {a_kind_of(problem)}, not a problem: make it a parbench.plugins.SimpleProblem "
             "(or an instance of a parbench.plugins.TaskFarmProblem subclass)",
         )
     name = getattr(problem, "name", "")
@@ -119,7 +119,7 @@ def check_problem(problem, origin: str) -> None:
             if not callable(getattr(problem, role)):
                 wanted = {"make_tasks": "tasks", "compute_task": "compute"}[role]
                 raise plugin_error(
-                    origin, f"its {wanted}= is a {type(getattr(problem, role)).__name__}, not a function"
+                    origin, f"its {wanted}= is {a_kind_of(getattr(problem, role))}, not a function"
                 )
         if problem.combine_partials is not None and not callable(problem.combine_partials):
             raise plugin_error(origin, "its combine= is not a function")
@@ -147,7 +147,7 @@ def check_param(param, origin: str) -> None:
     if param.type is float and isinstance(param.default, int) and not isinstance(param.default, bool):
         default_ok = True
     if not default_ok:
-        raise plugin_error(origin, f"{where}: its default {param.default!r} is not a {param.type.__name__}")
+        raise plugin_error(origin, f"{where}: its default {param.default!r} is not of type {param.type.__name__}")
     try:
         param.check(param.default)
     except UsageError as error:

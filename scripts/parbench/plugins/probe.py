@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from parbench import registry
-from parbench.errors import UsageError
+from parbench.errors import UsageError, a_kind_of
 from parbench.problems.plugin_import import failure_text, is_file, module_name_of_file
 from parbench.problems.task_farm import TaskFarmProblem
 
@@ -63,7 +63,7 @@ def check_pickles(origin: str, problem, index: int, task) -> None:
         if own in modules_named(data):
             raise UsageError(
                 origin,
-                f"task {index} is a {type(task).__name__} defined in the plug-in's file, which Dask "
+                f"task {index} is {a_kind_of(task)} defined in the plug-in's file, which Dask "
                 "workers and Spark executors cannot import by name; make tasks plain data (numbers, "
                 "strings, tuples, dicts, NumPy arrays) or put the plug-in in a package",
             )
@@ -93,7 +93,7 @@ def check_partial(origin: str, partial) -> None:
 
 def describe(partial: np.ndarray) -> str:
     if partial.ndim == 0:
-        return f"a {type(partial.item()).__name__}"
+        return a_kind_of(partial.item())
     return f"an array of {partial.dtype}"
 
 

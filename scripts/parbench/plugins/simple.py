@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from parbench.errors import a_kind_of
 from parbench.params import Param
 from parbench.problems.base import TASK_BYTES, Memory, first_difference
 from parbench.problems.task_farm import TaskFarmProblem
@@ -62,7 +63,7 @@ class SimpleProblem(TaskFarmProblem):
     def tasks(self, p):
         made = self.make_tasks(dict(p))
         if isinstance(made, str | bytes) or not isinstance(made, Sequence | np.ndarray):
-            raise TypeError(f"tasks() returned a {type(made).__name__}; it must return a list of tasks")
+            raise TypeError(f"tasks() returned {a_kind_of(made)}; it must return a list of tasks")
         return list(made)
 
     def partial_spec(self, task, p):

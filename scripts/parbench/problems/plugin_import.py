@@ -14,12 +14,17 @@ import importlib
 import importlib.util
 import re
 import sys
+import sysconfig
 import traceback
 from pathlib import Path
 
 PARBENCH_DIR = Path(__file__).resolve().parent.parent
 # A module or file that defines one problem names it PROBLEM; several, PROBLEMS.
 ATTRIBUTES = ("PROBLEM", "PROBLEMS")
+# Where the standard library and installed packages live: an error raised inside NumPy is shown
+# at the user's line that called NumPy, not at NumPy's own.
+STDLIB_DIRS = tuple({Path(sysconfig.get_path(key)).resolve() for key in ("stdlib", "platstdlib")})
+LIBRARY_DIRS = STDLIB_DIRS + tuple({Path(sysconfig.get_path(k)).resolve() for k in ("purelib", "platlib")})
 
 
 class ImportFailure(Exception):
@@ -101,11 +106,30 @@ def user_line(error: BaseException) -> str | None:
         for frame in traceback.extract_tb(error.__traceback__)
         if not Path(frame.filename).resolve().is_relative_to(PARBENCH_DIR)
         and not frame.filename.startswith("<frozen")
+        and not is_under(frame.filename, STDLIB_DIRS)  # importlib, between parbench and the plug-in
     ]
     if not frames:
         return None
-    frame = frames[-1]
+    # The user's own code is the folder of the first frame parbench called into; the error is
+    # shown at the last line there, not inside NumPy (a library, unless the plug-in is one too).
+    home = Path(frames[0].filename).resolve().parent
+    installed = is_library(frames[0].filename)
+    own = [
+        frame
+        for frame in frames
+        if Path(frame.filename).resolve().is_relative_to(home) and (installed or not is_library(frame.filename))
+    ]
+    frame = (own or frames)[-1]
     return f"{frame.filename}, line {frame.lineno}: {(frame.line or '').strip()}"
+
+
+def is_under(filename: str, directories) -> bool:
+    path = Path(filename).resolve()
+    return any(path.is_relative_to(directory) for directory in directories)
+
+
+def is_library(filename: str) -> bool:
+    return is_under(filename, LIBRARY_DIRS)
 
 
 def problems_in(found, where: str) -> list:
