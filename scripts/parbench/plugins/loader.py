@@ -147,7 +147,8 @@ def check_param(param, origin: str) -> None:
     if param.type is float and isinstance(param.default, int) and not isinstance(param.default, bool):
         default_ok = True
     if not default_ok:
-        raise plugin_error(origin, f"{where}: its default {param.default!r} is not of type {param.type.__name__}")
+        wanted = param.type.__name__
+        raise plugin_error(origin, f"{where}: its default {param.default!r} is not of type {wanted}")
     try:
         param.check(param.default)
     except UsageError as error:

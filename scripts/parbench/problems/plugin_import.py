@@ -117,7 +117,8 @@ def user_line(error: BaseException) -> str | None:
     own = [
         frame
         for frame in frames
-        if Path(frame.filename).resolve().is_relative_to(home) and (installed or not is_library(frame.filename))
+        if Path(frame.filename).resolve().is_relative_to(home)
+        and (installed or not is_library(frame.filename))
     ]
     frame = (own or frames)[-1]
     return f"{frame.filename}, line {frame.lineno}: {(frame.line or '').strip()}"
