@@ -6,11 +6,12 @@
 Each run is a real `parbench run` (MPI under mpiexec), timed inside the program. Figures are
 ratios within this one benchmark run (speed-up and efficiency over serial of the same kernel,
 overhead share of the wall time), because the machines are noisy: each variant's points at 1 and
-2 workers are run in turns with a serial run of the same kernel, `--repeats` rounds (5), and each
-one's fastest compute phase counts, since noise only adds time. A variant's speed-up is over the
-serial run measured beside it, so a host that slows down over the benchmark's twenty minutes
-does not show as a loss of efficiency.
-Targets from the issue are checked and printed at the end; the exit status is 1 if one is missed.
+2 workers are run in turns with a serial run of the same kernel, `--repeats` rounds (5). A
+variant's speed-up is the ratio of the median compute phases, over the serial runs measured
+beside it (a host that slows down over the benchmark's twenty minutes does not show as a loss of
+efficiency), with its 95 % bootstrap interval (parbench.stats, docs/statistics.md).
+Targets from the issue are judged at the end: met, MISSED, or UNDECIDED on this host when the
+interval straddles the target; the exit status is 1 if one is missed.
 The pure-Python kernel is run at a reduced size (stated in the table): at full size it would
 take hours, and its only point is the GIL.
 """
@@ -23,7 +24,17 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from runs import add_repeats_option, fastest, fastest_in_turns, run_point
+from parbench import stats
+from runs import (
+    add_repeats_option,
+    compute_times,
+    in_turns,
+    judge,
+    median_phase,
+    run_point,
+    verdict_counts,
+    with_interval,
+)
 
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 KERNELS = ("python", "numpy", "numba")
@@ -64,18 +75,20 @@ def run(problem, variant, kernel, workers, size, folder: Path, name: str = "") -
 
 
 def measure(problem, kernel, size, folder: Path, repeats: int) -> dict:
-    """The records of every point of one problem and kernel, each parallel one with "beside": the
-    fastest serial run of its variant's turns (what its speed-up is over)."""
+    """Every point of one problem and kernel: its records, and the serial records of its variant's
+    turns (what its speed-up is over). The serial point's own runs come first, in a row: the
+    reference every other run is verified against."""
     point = partial(run, problem, kernel=kernel, size=size, folder=folder)
-    records = {(problem, "serial", kernel, 1): fastest(partial(point, "serial", workers=1), repeats)}
+    serial = [point("serial", workers=1) for _ in range(repeats)]
+    found = {(problem, "serial", kernel, 1): (serial, serial)}
     for variant in VARIANTS[1:]:
         turns = {"serial": partial(point, "serial", workers=1, name="-beside")}
         turns |= {workers: partial(point, variant, workers=workers) for workers in (1, 2)}
-        found = fastest_in_turns(turns, repeats)
+        runs = in_turns(turns, repeats)
         for workers in (1, 2):
-            records[problem, variant, kernel, workers] = {**found[workers], "beside": found["serial"]}
+            found[problem, variant, kernel, workers] = (runs[workers], runs["serial"])
         print(f"{problem} {kernel} {variant} done", file=sys.stderr, flush=True)
-    return records
+    return found
 
 
 def main() -> int:
@@ -97,76 +110,79 @@ def main() -> int:
             for kernel in args.kernels:
                 size = sizes[problem][kernel]
                 records |= measure(problem, kernel, size, Path(tmp), args.repeats)
-    rows, misses = [], []
-    for (problem, _variant, kernel, _workers), record in records.items():
-        serial = record.get("beside", records[problem, "serial", kernel, 1])
-        rows.append(figures(record, serial, sizes[problem][kernel]))
+    rows = []
+    for (problem, _variant, kernel, _workers), (point_runs, serial_runs) in records.items():
+        rows.append(figures(point_runs, serial_runs, sizes[problem][kernel]))
         print(format_row(rows[-1]), flush=True)
-    misses += check_targets(rows, quick=args.quick)
     print()
+    verdicts = judge_targets(rows, quick=args.quick)
     print("GIL: threads with the python kernel at 2 workers reach a compute speed-up of", gil_speedups(rows))
     print("     (about 1.0: the GIL runs one thread's Python at a time; numba's nogil kernel escapes it)")
-    print("\n".join(misses) if misses else "all targets met")
-    return 1 if misses and not args.quick else 0
+    print(verdict_counts(verdicts))
+    return 1 if "MISSED" in verdicts and not args.quick else 0
 
 
-def figures(record: dict, serial: dict, size: list[str]) -> dict:
-    phases, reference = record["phases"], serial["phases"]
-    speedup = reference["compute"] / phases["compute"]
+def figures(records: list[dict], serial: list[dict], size: list[str]) -> dict:
+    """A point's figures from its runs and the serial runs beside them: medians, and the speed-up
+    (and efficiency) of the compute phase as the ratio of medians with its interval."""
+    first = records[0]
+    speedup = stats.speedup_interval(compute_times(serial), compute_times(records))
     return {
-        "problem": record["problem"],
-        "variant": record["variant"],
-        "kernel": record["kernel"],
-        "workers": record["workers"],
+        "problem": first["problem"],
+        "variant": first["variant"],
+        "kernel": first["kernel"],
+        "workers": first["workers"],
         "size": " ".join(size).replace("--", ""),
-        "wall": phases["total"],
-        "compute": phases["compute"],
-        "serial": reference["compute"],
+        "wall": median_phase(records, "total"),
+        "compute": median_phase(records, "compute"),
+        "serial": median_phase(serial, "compute"),
         "speedup": speedup,
-        "efficiency": speedup / record["workers"],
-        "wall_speedup": reference["total"] / phases["total"],
-        "overhead_share": 1 - phases["compute"] / phases["total"],
-        "iterations": record["summary"].get("iterations"),
+        "efficiency": speedup.scaled(1 / first["workers"]),
+        "wall_speedup": median_phase(serial, "total") / median_phase(records, "total"),
+        "overhead_share": 1 - median_phase(records, "compute") / median_phase(records, "total"),
+        "rates": [r["summary"].get("iterations", 0) / r["phases"]["compute"] for r in records],
     }
 
 
 HEADER = f"{'problem':<10} {'variant':<18} {'kernel':<6} {'w':>2} {'wall s':>8} {'compute s':>9} "
-HEADER += f"{'serial s':>8} {'speed-up':>8} {'effic.':>6} {'wall sp.':>8} {'overhead':>8}"
+HEADER += f"{'serial s':>8} {'speed-up [95 %]':>18} {'efficiency [95 %]':>18} {'wall sp.':>8} {'overhead':>8}"
 
 
 def format_row(r: dict) -> str:
     return (
         f"{r['problem']:<10} {r['variant']:<18} {r['kernel']:<6} {r['workers']:>2} {r['wall']:>8.3f} "
-        f"{r['compute']:>9.3f} {r['serial']:>8.3f} {r['speedup']:>8.2f} {r['efficiency']:>6.2f} "
-        f"{r['wall_speedup']:>8.2f} {r['overhead_share']:>8.0%}"
+        f"{r['compute']:>9.3f} {r['serial']:>8.3f} {with_interval(r['speedup']):>18} "
+        f"{with_interval(r['efficiency']):>18} {r['wall_speedup']:>8.2f} {r['overhead_share']:>8.0%}"
     )
 
 
-def check_targets(rows: list[dict], quick: bool) -> list[str]:
-    misses = []
+def judge_targets(rows: list[dict], quick: bool) -> list[str]:
+    """Prints each target's verdict; returns the verdicts."""
+    verdicts = []
     found = {(r["problem"], r["variant"], r["kernel"], r["workers"]): r for r in rows}
     for problem, kernel, variants in EFFICIENCY_TARGETS:
         for variant in variants:
             r = found.get((problem, variant, kernel, 2))
-            if r and r["efficiency"] < 0.9:
-                efficiency = f"efficiency {r['efficiency']:.2f} < 0.9 at 2 workers"
-                misses.append(f"MISSED {problem} {variant} {kernel}: {efficiency}")
+            if r:
+                what = f"{problem} {variant} {kernel}: compute efficiency at 2 workers"
+                verdict, line = judge(what, r["efficiency"], 0.9)
+                verdicts.append(verdict)
+                print(line)
     for kernel, target in THROUGHPUT_TARGETS.items():
         r = found.get(("mandelbrot", "serial", kernel, 1))
         if r and not quick:
-            rate = r["iterations"] / r["compute"]
-            rates = f"{rate / 1e6:.0f} M iterations/s (target {target / 1e6:.0f} M)"
-            print(f"mandelbrot {kernel} kernel, one core: {rates}")
-            if rate < target:
-                misses.append(
-                    f"MISSED mandelbrot {kernel} throughput {rate / 1e6:.0f} M/s < {target / 1e6:.0f} M/s"
-                )
-    return misses
+            rate = stats.median_interval(r["rates"]).scaled(1e-6)
+            verdict, line = judge(
+                f"mandelbrot {kernel} kernel on one core, M iterations/s", rate, target / 1e6
+            )
+            verdicts.append(verdict)
+            print(line)
+    return verdicts
 
 
 def gil_speedups(rows: list[dict]) -> str:
     found = [
-        f"{r['problem']} {r['speedup']:.2f}"
+        f"{r['problem']} {with_interval(r['speedup'])}"
         for r in rows
         if (r["variant"], r["kernel"], r["workers"]) == ("threads", "python", 2)
     ]

@@ -4,12 +4,14 @@
     python benchmarks/groupby.py                     # 20 M rows (and 5 M for the crossover fit)
     python benchmarks/groupby.py --quick             # 400 000 rows: checks the script itself
     python benchmarks/groupby.py --kernels pandas arrow numba
+    python benchmarks/groupby.py --variants serial processes mpi dask   # the speed-up targets only
 
 Each run is a real `parbench run` (MPI under mpiexec) on datasets made once by `parbench generate`
 (generation is timed apart). The query speed-up is the compute phase of serial with the same
 kernel over the variant's compute phase (Spark, whose engine is the JVM, is compared with serial
 pandas); start-up (framework, workers, warm-up) and teardown are reported on their own. Each
-point is run `--repeats` times in a row (3) and its fastest compute phase counts.
+point is run `--repeats` times in a row (5); medians count, and the query speed-up is the ratio
+of the median compute phases with its 95 % bootstrap interval (docs/statistics.md).
 
 Crossover: every variant is run at two sizes, N and N/4, and its time fitted as
     wall(rows) = fixed + per_row * rows
@@ -17,7 +19,8 @@ Crossover: every variant is run at two sizes, N and N/4, and its time fitted as
 data size at which a framework beats serial including its start-up is where the lines cross:
 rows* = (fixed_f - fixed_serial) / (per_row_serial - per_row_f). The same model
 (parbench.study.crossover) gives the study report's crossover table. Targets from the issue are checked
-at the end; the exit status is 1 if one is missed (never with --quick).
+at the end: met, MISSED, or UNDECIDED on this host when the interval straddles the target; the
+exit status is 1 if one is missed (never with --quick).
 """
 
 from __future__ import annotations
@@ -29,8 +32,19 @@ import time
 from functools import partial
 from pathlib import Path
 
+from parbench import stats
 from parbench.study.crossover import NEVER, cost_line, crossover_rows, describe
-from runs import add_repeats_option, fastest_of_repeats, parbench, run_point
+from runs import (
+    add_repeats_option,
+    compute_times,
+    judge,
+    median_phase,
+    parbench,
+    repeats_in_a_row,
+    run_point,
+    verdict_counts,
+    with_interval,
+)
 
 VARIANTS = ("serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark")
 FULL = {"rows": 20_000_000, "keys": 1000, "partitions": 16}
@@ -82,9 +96,10 @@ def kernels_of(variant: str, kernels: list[str]) -> list[str]:
     return ["jvm"] if variant == "spark" else kernels
 
 
-def fixed_seconds(record: dict) -> float:
-    """Everything in a run's wall time that is not the query (start-up, teardown, writing...)."""
-    return record["phases"]["total"] - record["phases"]["compute"]
+def fixed_seconds(records: list[dict]) -> float:
+    """Everything in a point's median wall time that is not the query (start-up, teardown,
+    writing...)."""
+    return median_phase(records, "total") - median_phase(records, "compute")
 
 
 def main() -> int:
@@ -96,8 +111,12 @@ def main() -> int:
     )
     parser.add_argument("--rows", type=int, help="rows of the large dataset (default 20 M)")
     parser.add_argument("--kernels", nargs="+", default=["pandas"], choices=("pandas", "arrow", "numba"))
+    parser.add_argument(
+        "--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS, help="default: all (serial always)"
+    )
     add_repeats_option(parser)
     args = parser.parse_args()
+    variants = ["serial", *(v for v in VARIANTS[1:] if v in args.variants)]
     size = dict(QUICK if args.quick else FULL)
     size["rows"] = args.rows or size["rows"]
     sizes = (size["rows"], size["rows"] // SMALL_FRACTION)
@@ -110,59 +129,61 @@ def main() -> int:
             if rows == sizes[0]:
                 read, query = pandas_in_memory(dataset)
                 print(f"pandas, one process: read {read:.2f} s, group-by in memory {query:.2f} s\n")
-            for variant in VARIANTS:
+            for variant in variants:
                 for kernel in kernels_of(variant, args.kernels):
                     for workers in (1,) if variant == "serial" else (1, 2):
                         point = (dataset, variant, kernel, workers, folder)
                         points[rows, variant, kernel, workers] = partial(run, *point)
         bytes_per_row = size_bytes / sizes[1]
-        records = fastest_of_repeats(points, args.repeats)
+        records = repeats_in_a_row(points, args.repeats)
     print(HEADER)
     for (rows, _variant, kernel, _workers), record in records.items():
         if rows == sizes[0]:
             print(format_row(record, serial_of(records, rows, kernel)), flush=True)
-    misses = check_speedups(records, sizes[0], args.kernels)
+    verdicts = judge_speedups(records, sizes[0], args.kernels, variants)
     print()
-    for variant in CROSSOVER_VARIANTS:
+    for variant in (v for v in CROSSOVER_VARIANTS if v in variants):
         kernel = kernels_of(variant, args.kernels)[0]
         print(crossover(records, sizes, variant, kernel, bytes_per_row))
-    print(f"{len(misses)} speed-up target(s) missed" if misses else "all targets met")
-    return 1 if misses and not args.quick else 0
+    print(verdict_counts(verdicts))
+    return 1 if "MISSED" in verdicts and not args.quick else 0
 
 
-def serial_of(records: dict, rows: int, kernel: str) -> dict:
+def serial_of(records: dict, rows: int, kernel: str) -> list[dict]:
     return records[rows, "serial", "pandas" if kernel == "jvm" else kernel, 1]
 
 
 HEADER = (
     f"{'variant':<18} {'kernel':<6} {'w':>2} {'wall s':>7} {'startup':>7} {'compute':>7} "
-    f"{'query sp.':>9} {'wall sp.':>8} {'other s':>7}"
+    f"{'query sp. [95 %]':>18} {'wall sp.':>8} {'other s':>7}"
 )
 
 
-def format_row(record: dict, serial: dict) -> str:
-    phases, reference = record["phases"], serial["phases"]
-    query_speedup = reference["compute"] / phases["compute"]
+def query_speedup(records: list[dict], serial: list[dict]) -> stats.Interval:
+    return stats.speedup_interval(compute_times(serial), compute_times(records))
+
+
+def format_row(records: list[dict], serial: list[dict]) -> str:
+    first, wall = records[0], median_phase(records, "total")
+    startup = median_phase(records, "startup")
     return (
-        f"{record['variant']:<18} {record['kernel']:<6} {record['workers']:>2} {phases['total']:>7.2f} "
-        f"{phases['startup']:>7.2f} {phases['compute']:>7.2f} {query_speedup:>9.2f} "
-        f"{reference['total'] / phases['total']:>8.2f} {fixed_seconds(record) - phases['startup']:>7.2f}"
+        f"{first['variant']:<18} {first['kernel']:<6} {first['workers']:>2} {wall:>7.2f} "
+        f"{startup:>7.2f} {median_phase(records, 'compute'):>7.2f} "
+        f"{with_interval(query_speedup(records, serial)):>18} "
+        f"{median_phase(serial, 'total') / wall:>8.2f} {fixed_seconds(records) - startup:>7.2f}"
     )
 
 
-def check_speedups(records: dict, rows: int, kernels: list[str]) -> list[str]:
-    misses = []
-    for variant in SPEEDUP_VARIANTS:
+def judge_speedups(records: dict, rows: int, kernels: list[str], variants: list[str]) -> list[str]:
+    """Prints the verdict of each speed-up target among the variants run; returns the verdicts."""
+    verdicts = []
+    for variant in (v for v in SPEEDUP_VARIANTS if v in variants):
         for kernel in kernels:
-            record = records[rows, variant, kernel, 2]
-            speedup = serial_of(records, rows, kernel)["phases"]["compute"] / record["phases"]["compute"]
-            verdict = "met" if speedup >= SPEEDUP_TARGET else "MISSED"
-            line = f"{verdict}: {variant} {kernel} at 2 workers, query speed-up {speedup:.2f}"
-            line += f" (target {SPEEDUP_TARGET})"
+            speedup = query_speedup(records[rows, variant, kernel, 2], serial_of(records, rows, kernel))
+            verdict, line = judge(f"{variant} {kernel} query speed-up at 2 workers", speedup, SPEEDUP_TARGET)
+            verdicts.append(verdict)
             print(line)
-            if verdict == "MISSED":
-                misses.append(line)
-    return misses
+    return verdicts
 
 
 def crossover(records: dict, sizes: tuple[int, int], variant: str, kernel: str, bytes_per_row: float) -> str:
@@ -170,8 +191,9 @@ def crossover(records: dict, sizes: tuple[int, int], variant: str, kernel: str, 
     parbench.study.crossover, which the study's report uses too)."""
 
     def line(name, k, w):
-        phases = [records[rows, name, k, w]["phases"] for rows in sizes]
-        return cost_line(sizes, [p["compute"] for p in phases], [p["total"] for p in phases])
+        points = [records[rows, name, k, w] for rows in sizes]
+        compute = [median_phase(runs, "compute") for runs in points]
+        return cost_line(sizes, compute, [median_phase(runs, "total") for runs in points])
 
     serial = line("serial", "pandas" if kernel == "jvm" else kernel, 1)
     framework = line(variant, kernel, 2)
