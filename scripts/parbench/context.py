@@ -38,6 +38,9 @@ class RunContext:
     hosts: set[str] = field(default_factory=set)
     # The result file the run will write (checkpoints live beside it).
     out: Path | None = None
+    # Peak memory of processes the runner's own sampler cannot see (a cluster's workers on other
+    # nodes), added by the variant's framework: node -> bytes (parbench.memory).
+    remote_memory: list[tuple[str, int, str]] = field(default_factory=list)
 
     def add_busy(self, worker: str, seconds: float) -> None:
         self.busy[worker] = self.busy.get(worker, 0.0) + seconds

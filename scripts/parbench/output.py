@@ -21,7 +21,7 @@ from parbench.errors import UsageError
 FORMAT = "parbench-result"
 FORMAT_VERSION = 1
 # Record entries that are dicts become HDF5 groups with attributes; the rest root attributes.
-GROUPS = ("params", "versions", "framework", "machine", "slurm", "summary")
+GROUPS = ("params", "versions", "framework", "machine", "slurm", "summary", "memory")
 
 
 def temporary_name(path: Path) -> Path:
@@ -70,7 +70,7 @@ def write_result(path: Path, record: dict, result: dict[str, np.ndarray], phases
                     if key in GROUPS:
                         group = f.create_group(key)
                         for name, item in value.items():
-                            group.attrs[name] = item
+                            group.attrs[name] = json.dumps(item) if isinstance(item, dict) else item
                     elif key not in ("phases", "worker_busy"):
                         f.attrs[key] = json.dumps(value) if isinstance(value, list) else value
                 results = f.create_group("result")

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parbench import launch, output, provenance, registry
+from parbench import launch, memory, output, provenance, registry
 from parbench.context import RunContext
 from parbench.errors import UsageError
 from parbench.frameworks import mpi_library
@@ -86,11 +86,15 @@ def execute(request: RunRequest, **handles) -> dict | None:
     module = registry.variant_module(problem, variant.name)
     ctx = RunContext(workers=workers, options=request.options, out=Path(request.out))
     started = provenance.utc_now()
+    sampler = memory.PeakSampler().start()
     try:
         result = module.run(problem.job(params, kernel), ctx, **handles)
     except UsageError as error:
         error.during_work = True
         raise
+    finally:
+        sampler.stop()
+    footprint = memory_footprint(sampler.peak, ctx, mpi=variant.launcher == "mpi")
     if result is None:  # an MPI rank other than 0: rank 0 writes
         return None
     if variant.launcher == "mpi":
@@ -114,6 +118,7 @@ def execute(request: RunRequest, **handles) -> dict | None:
         "slurm": provenance.slurm(),
         "summary": problem.summary_attrs(result),
         "worker_busy": ctx.busy,
+        "memory": footprint.record(),
         **({"plugin": problem.plugin} if problem.plugin else {}),
     }
     output.remove_stale_temporaries(Path(request.out))
@@ -122,6 +127,24 @@ def execute(request: RunRequest, **handles) -> dict | None:
     if request.timing_log is not None:
         output.append_timing_log(request.timing_log, record)
     return record
+
+
+def memory_footprint(peak: int, ctx: RunContext, mpi: bool) -> memory.Footprint:
+    """The run's peak memory per node: this process's sampler, every MPI rank's (gathered on rank
+    0; the others get an empty footprint) and what the framework measured on other nodes."""
+    footprint = memory.Footprint()
+    here = memory.node_name()
+    if mpi:
+        from mpi4py import MPI
+
+        peaks = MPI.COMM_WORLD.gather((here, peak), root=0) or []
+        for node, rank_peak in peaks:
+            footprint.add(node, rank_peak, "every MPI rank's process and the processes it started")
+    else:
+        footprint.add(here, peak, "this process and every process it started on its node")
+    for node, remote_peak, what in ctx.remote_memory:
+        footprint.add(node, remote_peak, what)
+    return footprint
 
 
 def mpi_workers(asked: int | None) -> int:

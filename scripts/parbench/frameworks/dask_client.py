@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from dataclasses import dataclass
 
+from parbench import memory
 from parbench.context import RunContext
 from parbench.errors import UsageError
 from parbench.frameworks import dask_security
@@ -51,8 +53,28 @@ class DaskSession:
     client: object
     cluster: object = None
     owned: bool = True
+    # A cluster on other nodes: its scheduler and workers sample their own memory under this key
+    # (a LocalCluster's processes are this run's children, which the runner samples itself).
+    ctx: RunContext | None = None
+    memory_key: str | None = None
+
+    def start_sampling(self, ctx: RunContext) -> None:
+        self.ctx, self.memory_key = ctx, f"parbench-run-{uuid.uuid4().hex}"
+        self.client.run(memory.start_here, self.memory_key)
+        self.client.run_on_scheduler(memory.start_here, self.memory_key)
+
+    def stop_sampling(self) -> None:
+        """Adds the cluster's peaks, per node, to the run's memory."""
+        if self.memory_key is None:
+            return
+        key, self.memory_key = self.memory_key, None
+        for node, peak in self.client.run(memory.stop_here, key).values():
+            self.ctx.remote_memory.append((node, peak, "the Dask cluster's workers, each sampled in itself"))
+        node, peak = self.client.run_on_scheduler(memory.stop_here, key)
+        self.ctx.remote_memory.append((node, peak, "the Dask cluster's scheduler"))
 
     def close(self) -> None:
+        self.stop_sampling()
         if self.owned:
             self.client.close()
             if self.cluster is not None:
@@ -68,7 +90,9 @@ def connect(ctx: RunContext, client=None) -> DaskSession:
         return DaskSession(client, owned=False)
     scheduler_file = ctx.options.get("scheduler_file")
     if scheduler_file:
-        return DaskSession(join(scheduler_file))
+        session = DaskSession(join(scheduler_file))
+        session.start_sampling(ctx)
+        return session
     cluster = local_cluster(ctx.workers)
     return DaskSession(distributed.Client(cluster), cluster)
 

@@ -23,8 +23,25 @@ class SparkRun:
     session: object
     owned: bool = True
     local_dir: Path | None = None
+    # A standalone cluster's executors run on other nodes, not under this process: measured as
+    # the work ends (a JVM's heap does not shrink, so its end is near its peak).
+    ctx: RunContext | None = None
+
+    def measure_executors(self) -> None:
+        if self.ctx is None:
+            return
+        ctx, self.ctx = self.ctx, None
+        from parbench import memory
+
+        slots = 2 * ctx.workers  # enough tasks to reach every executor
+        tasks = self.session.sparkContext.parallelize(range(slots), slots)
+        found = tasks.flatMap(memory.executor_bytes).collect()
+        what = "Spark's executors and their Python workers, as the work ended"
+        for (node, _pid), peak in {(node, pid): peak for node, pid, peak in found}.items():
+            ctx.remote_memory.append((node, peak, what))
 
     def close(self) -> None:
+        self.measure_executors()
         if self.owned:
             self.session.stop()
             if self.local_dir is not None:
@@ -92,7 +109,7 @@ def connect(ctx: RunContext, session=None, jvm_computes: bool = False) -> SparkR
             if master.startswith("local"):
                 raise
             raise UsageError("--master", f"{master}: no Spark session ({why_not(error)})") from None
-        run = SparkRun(session, local_dir=local_dir)
+        run = SparkRun(session, local_dir=local_dir, ctx=None if master.startswith("local") else ctx)
         run.session.sparkContext.setLogLevel("ERROR")
     else:
         run = SparkRun(session, owned=False)

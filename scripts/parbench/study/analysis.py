@@ -222,6 +222,7 @@ def points(runs: pd.DataFrame, timings: pd.DataFrame, worker_busy: pd.DataFrame,
         nodes=("nodes", "max"),
     )
     table = table.reset_index()
+    table = table.merge(memory(runs), on=["case", *POINT], how="left")
     table = table.merge(intervals(runs, weak), on=["case", *POINT], how="left")
     table = table.merge(instability(runs), on=["case", *POINT], how="left")
     if of_good_runs(timings, runs).empty:  # no phase timings: nothing to break down
@@ -232,6 +233,25 @@ def points(runs: pd.DataFrame, timings: pd.DataFrame, worker_busy: pd.DataFrame,
         table = table.merge(
             phases[["case", "variant", "workers", *names]], on=["case", "variant", "workers"], how="left"
         )
+    return table
+
+
+def memory(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per point: the median, smallest and largest peak memory of its runs (all their processes,
+    PSS: parbench.memory), and the median per worker. Empty columns for runs measured before
+    parbench recorded memory."""
+    good = good_runs(runs)
+    key = ["case", *POINT]
+    if "memory_mib" not in good:
+        good = good.assign(memory_mib=np.nan)
+    good = good.assign(memory_mib=pd.to_numeric(good["memory_mib"], errors="coerce"))
+    table = good.groupby(key, dropna=False).agg(
+        memory_mib=("memory_mib", "median"),
+        memory_min_mib=("memory_mib", "min"),
+        memory_max_mib=("memory_mib", "max"),
+    )
+    table = table.reset_index()
+    table["memory_per_worker_mib"] = table["memory_mib"] / table["workers"]
     return table
 
 

@@ -38,6 +38,11 @@ RUN_COLUMNS = [
     # The machine's load as the run ended and its cores: a load above them marks the point unstable.
     "load_average",
     "cpus",
+    # The run's peak memory, all its processes together (PSS: shared pages count once; see
+    # parbench.memory), and per node as JSON ({"node1": MiB, ...}) when it spans nodes.
+    "memory_mib",
+    "memory_per_node_mib",
+    "memory_method",
 ]
 
 
@@ -107,6 +112,7 @@ def collect(status_paths, missing=()) -> dict[str, pd.DataFrame | list]:
                 "log": status.get("log", ""),
                 "load_average": record.get("load_average", float("nan")),
                 "cpus": record.get("machine", {}).get("cpus", ""),
+                **memory_columns(record.get("memory")),
             }
         )
         log.append(
@@ -127,6 +133,17 @@ def collect(status_paths, missing=()) -> dict[str, pd.DataFrame | list]:
         "worker_busy": pd.DataFrame(busy_rows, columns=["run", *LABELS, "worker", "busy_s"]),
         "runs": pd.DataFrame(run_rows, columns=RUN_COLUMNS),
         "log": log,
+    }
+
+
+def memory_columns(memory: dict | None) -> dict:
+    """runs.csv's memory columns from a record's `memory` (none in records older than it)."""
+    if not memory:
+        return {"memory_mib": float("nan"), "memory_per_node_mib": "", "memory_method": ""}
+    return {
+        "memory_mib": memory["peak_mib"],
+        "memory_per_node_mib": json.dumps(memory["per_node_mib"], sort_keys=True),
+        "memory_method": memory["method"],
     }
 
 

@@ -433,6 +433,30 @@ def imbalance(points: pd.DataFrame):
     return faceted(layers, data, frame["panel"].nunique(), ["imbalance"])
 
 
+MEMORY_FIELDS = ["memory_mib", "memory_min_mib", "memory_max_mib", "memory_per_worker_mib"]
+
+
+def memory(points: pd.DataFrame, per_worker: bool = False):
+    """Peak memory of a run (all its processes, PSS) against workers, median and range over
+    repeats; with `per_worker`, the median divided by the workers: what one more worker costs."""
+    if "memory_mib" not in points:
+        return None
+    frame = with_panel(points[points["memory_mib"].notna()])
+    if frame.empty:
+        return None
+    column = "memory_per_worker_mib" if per_worker else "memory_mib"
+    band = (None, None) if per_worker else ("memory_min_mib", "memory_max_mib")
+    title = "peak memory per worker (MiB)" if per_worker else "peak memory of the run (MiB)"
+    scale = alt.Scale(type="log")
+    pick = highlight()
+    tips = tooltip(
+        alt.Tooltip("memory_mib:Q", title="peak memory (median, MiB)", format=".4~g"),
+        alt.Tooltip("memory_per_worker_mib:Q", title="per worker (MiB)", format=".4~g"),
+    )
+    layers = measured_layers(frame, column, *band, title, scale, tips, pick)
+    return faceted(layers, frame.assign(layer="measured"), frame["panel"].nunique(), MEMORY_FIELDS)
+
+
 def serial_fraction(points: pd.DataFrame, weak: bool = False):
     """The serial fraction each point implies: Karp-Flatt's e = (1/S - 1/p) / (1 - 1/p) for strong
     scaling, Gustafson's (p - S) / (p - 1) for weak. Flat: a fixed serial part (Amdahl); rising:

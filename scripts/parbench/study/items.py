@@ -147,6 +147,26 @@ PER_PROBLEM = [
         lambda a, p: figures.imbalance(problem_points(a, p)),
     ),
     Item(
+        "memory",
+        "Peak memory",
+        "The peak memory of each run, all its processes together (the driver or parent, pool "
+        "workers, MPI ranks summed, a Dask cluster's scheduler and workers, Spark's JVMs and their "
+        "Python workers), against the workers: median and range over repeats. Measured as PSS "
+        "(proportional set size): a page shared between processes, such as a library or a forked "
+        "worker's untouched copy of its parent, counts once, split among them (docs/formats.md).",
+        "Memory",
+        lambda a, p: figures.memory(problem_points(a, p)),
+    ),
+    Item(
+        "memory_per_worker",
+        "Memory per worker",
+        "The median peak memory of each run divided by its workers: falling with the workers where "
+        "a fixed cost (an interpreter, a JVM, the data) is shared among them, flat where each "
+        "worker brings its own copy.",
+        "Memory",
+        lambda a, p: figures.memory(problem_points(a, p), per_worker=True),
+    ),
+    Item(
         "serial_fraction",
         "Serial fraction per worker count",
         "The serial fraction each measured speed-up implies: Karp-Flatt's e = (1/S - 1/p) / "
@@ -219,7 +239,7 @@ PER_PROBLEM = [
 
 def every_point(a: Analysed, _problem: str) -> pd.DataFrame:
     columns = ["case", "kernel", "variant", "workers", "nodes", "median_s", "min_s", "max_s", "repeats"]
-    columns += ["speedup", "efficiency", "imbalance"]
+    columns += ["speedup", "efficiency", "imbalance", "memory_mib"]
     return a.points[[c for c in columns if c in a.points]] if not a.points.empty else a.points
 
 
@@ -234,7 +254,7 @@ STUDY_WIDE = [
         "points",
         "Every point",
         "Per point (case, variant, workers): median, fastest and slowest wall time over repeats, "
-        "the repeats, median speed-up, efficiency and load imbalance.",
+        "the repeats, median speed-up, efficiency, load imbalance and peak memory (MiB, PSS).",
         "Every point",
         every_point,
         "table",

@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from parbench import output
+from parbench.study import claims, verdict
 from parbench.study import items as catalogue
-from parbench.study import verdict
 from parbench.study.collect import read_tables
 
 LONG_TABLE_ROWS = 20  # longer tables scroll, get a filter box and a CSV download
@@ -158,6 +158,28 @@ def answer_section(page: Page) -> list[Section]:
     return [Section("answer", "The answer", "\n".join(parts))]
 
 
+def claims_section(page: Page) -> list[Section]:
+    if page.analysed.points.empty:
+        return []
+    rows = []
+    for claim in claims.judged(page.analysed.points):
+        kind = {claims.HOLDS: "good", claims.FAILS: "bad"}.get(claim.verdict, "")
+        caveat = f"<br><em>Noisy: {escape(claim.noisy)}.</em>" if claim.noisy else ""
+        rows.append(
+            f"<tr class='claim'><td>{escape(claim.text)}</td>"
+            f"<td class='{kind}'><strong>{escape(claim.verdict)}</strong></td>"
+            f"<td>{escape(claim.evidence)}{caveat}</td></tr>"
+        )
+    body = (
+        "<p>parbench grew from a course's overview of parallel Python: "
+        f"{escape(claims.SOURCE)}. Its claims, in parbench's own words, each judged from this "
+        "study's own measurements (a verdict is about this machine and these sizes, not a law):</p>"
+        "<table class='claims'><thead><tr><th>the course says</th><th>verdict</th>"
+        "<th>what this study shows</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+    return [Section("claims", "What the course says, and what this machine shows", body)]
+
+
 def problem_sections(page: Page) -> list[Section]:
     sections = []
     for problem in page.analysed.problems():
@@ -230,6 +252,7 @@ def provenance_section(page: Page) -> list[Section]:
 SECTIONS: list[Callable[[Page], list[Section]]] = [
     verification_section,
     answer_section,
+    claims_section,
     problem_sections,
     every_point_section,
     reproduction_sections,

@@ -25,6 +25,16 @@ WORK_S = {"mandelbrot": 40.0, "pi": 20.0, "heat": 60.0, "groupby": 30.0}  # seri
 KERNEL_SPEED = {"python": 0.1, "numpy": 1.0, "numba": 2.5, "pandas": 1.0, "arrow": 1.3, "jvm": 1.4}
 GIL_KERNELS = {"python": 1.0, "numpy": 0.3, "pandas": 0.5, "arrow": 0.2}  # share of compute holding the GIL
 COUPLED = {"heat": 3.0, "groupby": 1.5}  # problems that exchange data: more communication
+INTERPRETER_MIB = 60.0  # one Python process with NumPy loaded (PSS)
+
+
+def memory_mib(variant: str, workers: int, rng) -> float:
+    """A run's peak memory from the variant's facts: its Python processes (per worker and
+    besides), its engines as they start, and a few per cent of noise."""
+    facts = registry.variant(variant)
+    per_worker, besides = facts.processes
+    engines = facts.engine_mib[1] * (workers if facts.engine_per_worker_across_nodes else 1)
+    return (INTERPRETER_MIB * (per_worker * workers + besides) + engines) * rng.uniform(0.97, 1.03)
 
 
 def kernels_of(problem: str, count: int) -> list[str]:
@@ -103,6 +113,8 @@ def study(
                                 "compute_s": seconds["compute"],
                                 "process_s": seconds["total"] + 0.3,
                                 "max_rss_mb": 100.0,
+                                "memory_mib": memory_mib(variant, p, rng),
+                                "memory_method": "pss",
                                 "message": "",
                                 "result": f"results/runs/{run.id}.h5",
                                 "log": f"logs/runs/{run.id}.log",

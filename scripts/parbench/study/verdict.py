@@ -263,11 +263,45 @@ def answers(points: pd.DataFrame, weak: bool = False) -> dict[str, list[tuple[st
             sentence = losers_sentence(lost[lost["case"] == case], workers, winner)
             if sentence:
                 sentences.append(sentence)
+        thrifty = memory_sentence(table, points[points["case"] == case])
+        if thrifty:
+            sentences.append(thrifty)
         shaky = unstable_sentence(points[points["case"] == case])
         if shaky:
             sentences.append(shaky)
         result.setdefault(problem, []).append((case, sentences))
     return result
+
+
+# Variants that tie on time, one needing at least this many times another's memory: memory decides.
+MEMORY_CHOICE_RATIO = 2.0
+
+
+def memory_sentence(best: pd.DataFrame, points: pd.DataFrame) -> str:
+    """Where variants tie on time at a worker count and their peak memory differs by
+    MEMORY_CHOICE_RATIO or more: which of them needs the least, or ''."""
+    if "memory_mib" not in points:
+        return ""
+    parts = []
+    for _, row in best.sort_values("workers").iterrows():
+        if not row.get("tied_with", ""):
+            continue
+        names = [row["fastest"], *row["tied_with"].split(", ")]
+        here = points[points["workers"] == row["workers"]]
+        memory = {label(p): p["memory_mib"] for _, p in here.iterrows() if label(p) in names}
+        memory = {name: mib for name, mib in memory.items() if pd.notna(mib) and mib > 0}
+        if len(memory) < 2:
+            continue
+        least, most = min(memory, key=memory.get), max(memory, key=memory.get)
+        if memory[most] >= MEMORY_CHOICE_RATIO * memory[least]:
+            parts.append(
+                f"at {workers_text(int(row['workers']), int(row['workers']))}, {least} needs "
+                f"{memory[least]:.0f} MiB against {memory[most]:.0f} MiB for {most}"
+            )
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return f"Among variants that tie, memory can decide: {text} (peak of all the run's processes)."
 
 
 def unstable_sentence(points: pd.DataFrame) -> str:
