@@ -52,9 +52,11 @@ def test_the_user_gets_a_copy_of_the_parameters_and_the_result_as_an_array():
     assert p.compute(1, params, "python").tolist() == [1, 2]
 
 
-@pytest.mark.parametrize("made", [None, "abc", 7, {1, 2}])
-def test_tasks_must_be_a_list(made):
-    expected = f"tasks\\(\\) returned a {type(made).__name__}; it must return a list"
+@pytest.mark.parametrize(
+    ("made", "kind"), [(None, "a NoneType"), ("abc", "a str"), (7, "an int"), ({1, 2}, "a set")]
+)
+def test_tasks_must_be_a_list(made, kind):
+    expected = f"tasks\\(\\) returned {kind}; it must return a list"
     with pytest.raises(TypeError, match=expected):
         problem(tasks=lambda p: made).tasks({})
 

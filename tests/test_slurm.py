@@ -75,9 +75,10 @@ def assert_spans_both_nodes(result, reference) -> dict:
     assert sorted(hosts) == ["n1", "n2"], hosts
     assert record["slurm"]["job_id"], record["slurm"]
     assert slurm_cluster.expand_nodes(record["slurm"]["nodelist"]) == ["n1", "n2"], record["slurm"]
-    # Memory was measured on both nodes (ranks, or the cluster's workers there) and adds up.
+    # Memory was measured on both nodes (ranks, or the cluster's workers there) and adds up; a
+    # driver that salloc ran on the submit host, outside any job step, counts there.
     per_node = json.loads(record["memory"]["per_node_mib"])
-    assert sorted(per_node) == ["n1", "n2"] and min(per_node.values()) > 20, record["memory"]
+    assert {"n1", "n2"} <= set(per_node) and min(per_node.values()) > 20, record["memory"]
     assert record["memory"]["peak_mib"] == pytest.approx(sum(per_node.values()), abs=0.2)
     return record
 

@@ -7,9 +7,15 @@ forked worker has not yet written once per process, and make a pool of N workers
 the serial run. Where smaps_rollup cannot be read (not Linux), RSS stands in and the record
 says so.
 
-A sampler thread sums the PSS of the run's process and every process it started (pool
-workers, a LocalCluster's scheduler and workers, Spark's JVM and its Python workers) every
-SAMPLE_S seconds and keeps the peak of that sum. MPI ranks each sample their own processes and
+A sampler thread follows the run's process and every process it started (pool workers, a
+LocalCluster's scheduler and workers, Spark's JVM and its Python workers) and keeps the peak of
+their summed PSS. Reading PSS is not free: the kernel walks every page table, 9 ms for a Spark
+JVM and 3 ms for its driver on this project's machines, which read every 50 ms would take a
+third of a core from the run being timed. So every SAMPLE_S the sampler reads only each
+process's resident size (/proc/PID/statm, microseconds), and reads PSS when that sum reaches a
+new high (at most every PSS_EVERY_S): PSS never exceeds RSS and grows with it, so its peak is
+read where RSS peaks. The list of processes is refreshed every TREE_EVERY_S (finding children
+scans /proc). MPI ranks each sample their own processes and
 the ranks' peaks are added up, per node and in total (a sum of peaks: at most a few samples'
 difference from the peak of the sum, since ranks run in step). Workers of a cluster that
 parbench.launchers started on other nodes are sampled in their own processes (Dask) or measured
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 
 import psutil
@@ -27,7 +34,13 @@ import psutil
 from parbench.context import node_name
 
 SAMPLE_S = 0.05
+PSS_EVERY_S = 0.25
+TREE_EVERY_S = 0.25
+# A resident size this much above the last reading's is a new high worth a PSS reading: the peak is
+# read within that share of its size.
+NEW_HIGH = 1.05
 MIB = 1024 * 1024
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 PSS = "pss"
 RSS = "rss"
 
@@ -51,13 +64,28 @@ def process_bytes(process: psutil.Process) -> int:
         return 0
 
 
-def tree_bytes(root: psutil.Process) -> int:
-    """The memory of `root` and every process below it, now."""
+def resident_bytes(process: psutil.Process) -> int:
+    """One process's resident size, cheaply (/proc/PID/statm); 0 when it is gone."""
     try:
-        below = root.children(recursive=True)
+        with open(f"/proc/{process.pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        try:
+            return process.memory_info().rss
+        except psutil.Error:
+            return 0
+
+
+def tree(root: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [root, *root.children(recursive=True)]
     except psutil.Error:
-        below = []
-    return sum(process_bytes(p) for p in [root, *below])
+        return [root]
+
+
+def tree_bytes(root: psutil.Process) -> int:
+    """The memory (PSS) of `root` and every process below it, now."""
+    return sum(process_bytes(p) for p in tree(root))
 
 
 class PeakSampler:
@@ -68,27 +96,47 @@ class PeakSampler:
         self.root = psutil.Process(pid or os.getpid())
         self.every_s = every_s
         self.peak = 0
+        self.pss_readings = 0
+        self._processes = [self.root]
+        self._high = 0  # the summed resident size at the highest PSS reading's time
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._sample_until_stopped, name="parbench-memory", daemon=True
         )
 
     def sample(self) -> None:
-        self.peak = max(self.peak, tree_bytes(self.root))
+        """A full reading: the process list and every process's PSS."""
+        self._processes = tree(self.root)
+        self._high = max(self._high, sum(resident_bytes(p) for p in self._processes))
+        self.peak = max(self.peak, sum(process_bytes(p) for p in self._processes))
+        self.pss_readings += 1
 
     def _sample_until_stopped(self) -> None:
+        self.sample()  # here, not in start(): the run's own clock must not pay for it
+        began = listed = read = time.monotonic()
         while not self._stop.wait(self.every_s):
-            self.sample()
+            now = time.monotonic()
+            # Early in a run, when pools and clusters start, look at every tick; later, at most
+            # every TREE_EVERY_S and PSS_EVERY_S (a tenth of the run so far, until then).
+            pause = min(0.1 * (now - began), TREE_EVERY_S)
+            if now - listed >= pause:
+                self._processes, listed = tree(self.root), now
+            resident = sum(resident_bytes(p) for p in self._processes)
+            # A new high waits for its reading (rate-limited) rather than being forgotten.
+            if resident > self._high * NEW_HIGH and now - read >= min(pause, PSS_EVERY_S):
+                self.sample()
+                read = listed = time.monotonic()
 
     def start(self) -> PeakSampler:
-        self.sample()
         self._thread.start()
         return self
 
     def stop(self) -> int:
+        """Stops sampling (after its first reading, however short the run) and returns the peak.
+        No reading at the end: the run's processes have gone by then, and the time it took would
+        count in the run's wall time."""
         self._stop.set()
         self._thread.join()
-        self.sample()
         return self.peak
 
     def __enter__(self) -> PeakSampler:
