@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -407,3 +408,13 @@ def test_against_another_studys_repeats_each_point_is_faster_slower_same_or_unkn
         [one_series("processes", [{"workers": 2, "time": 0.7, "times": slower_there[:2]}], judge=["time"])]
     )
     assert compare.compare(few, TWO_CORES, *tables(MEASURED))["change"].tolist() == ["unknown"]
+
+
+def test_a_change_needs_repeats_on_both_sides_and_one_time_here_is_unknown():
+    """No repeats in the file, or none here (a point not measured, or measured by no verified
+    run): no change at all. A single time here is still compared: unknown, not left blank."""
+    there = [1.0, 1.1, 0.9, 1.05, 0.95]
+    assert compare.change_of(there, None) == {"change": "", "change_detail": ""}
+    assert compare.change_of(there, np.array([])) == {"change": "", "change_detail": ""}
+    assert compare.change_of([], np.array([1.0])) == {"change": "", "change_detail": ""}
+    assert compare.change_of(there, np.array([1.0]))["change"] == "unknown"
