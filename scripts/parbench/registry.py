@@ -10,6 +10,7 @@ from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS, Param
 from parbench.problems.amdahl import Amdahl
 from parbench.problems.base import Problem
+from parbench.problems.fetch import Fetch
 from parbench.problems.groupby import GroupBy
 from parbench.problems.heat import Heat
 from parbench.problems.mandelbrot import Mandelbrot
@@ -50,6 +51,9 @@ class Variant:
     baseline: bool
     # Workers are threads of one interpreter: a kernel that holds the GIL computes one at a time.
     threads: bool
+    # Runs only problems whose tasks wait on I/O (Problem.io_bound): asyncio's coroutines share
+    # one thread, so a task that computes would stop every other.
+    io_only: bool
     # Python processes it starts on a node: per worker, and besides the workers (a client, a
     # driver, the parent of a pool).
     processes: tuple[int, int]
@@ -67,6 +71,7 @@ class Variant:
 
 # Facts most variants share, spread into those below; the dataclass still requires every field.
 ONE_NODE = {"launcher": "python", "across_nodes": False, "cluster_option": None}
+ANY_PROBLEM = {"io_only": False}
 NO_ENGINE = {"engine_mib": (0, 0), "engine_per_worker_across_nodes": False}
 
 VARIANTS = {
@@ -78,6 +83,7 @@ VARIANTS = {
             summary="one process, one thread: the baseline",
             **ONE_NODE,
             **NO_ENGINE,
+            **ANY_PROBLEM,
             baseline=True,
             threads=False,
             processes=(0, 1),
@@ -90,6 +96,7 @@ VARIANTS = {
             summary="threading: worker threads sharing one interpreter",
             **ONE_NODE,
             **NO_ENGINE,
+            **ANY_PROBLEM,
             baseline=False,
             threads=True,
             processes=(0, 1),
@@ -102,6 +109,7 @@ VARIANTS = {
             summary="multiprocessing: a Pool of worker processes",
             **ONE_NODE,
             **NO_ENGINE,
+            **ANY_PROBLEM,
             baseline=False,
             threads=False,
             processes=(1, 1),
@@ -114,6 +122,7 @@ VARIANTS = {
             summary="concurrent.futures ThreadPoolExecutor",
             **ONE_NODE,
             **NO_ENGINE,
+            **ANY_PROBLEM,
             baseline=False,
             threads=True,
             processes=(0, 1),
@@ -126,6 +135,7 @@ VARIANTS = {
             summary="concurrent.futures ProcessPoolExecutor",
             **ONE_NODE,
             **NO_ENGINE,
+            **ANY_PROBLEM,
             baseline=False,
             threads=False,
             processes=(1, 1),
@@ -140,6 +150,7 @@ VARIANTS = {
             across_nodes=True,
             cluster_option=None,
             **NO_ENGINE,
+            **ANY_PROBLEM,
             baseline=False,
             threads=False,
             processes=(1, 0),
@@ -155,6 +166,7 @@ VARIANTS = {
             cluster_option="scheduler_file",
             engine_mib=(300, 100),  # the scheduler
             engine_per_worker_across_nodes=False,
+            **ANY_PROBLEM,
             baseline=False,
             threads=False,
             processes=(1, 1),  # one single-threaded worker process each, and the client
@@ -170,11 +182,25 @@ VARIANTS = {
             cluster_option="master",
             engine_mib=(1500, 400),  # a JVM: Spark's default heap of 1 GiB, as requested
             engine_per_worker_across_nodes=True,
+            **ANY_PROBLEM,
             baseline=False,
             threads=False,
             processes=(1, 1),  # PySpark's Python workers, and the driver
             startup_s=120,
             synthetic=SyntheticCosts(6.0, 0.05, 0.02, 0.3, 1.0, 1.08),
+        ),
+        Variant(
+            name="asyncio",
+            module="asyncio_tasks",
+            summary="asyncio: N requests in flight on one thread's event loop (I/O-bound problems)",
+            **ONE_NODE,
+            **NO_ENGINE,
+            io_only=True,
+            baseline=False,
+            threads=False,  # coroutines, not threads: one thread runs them all
+            processes=(0, 1),
+            startup_s=30,
+            synthetic=SyntheticCosts(0.005, 0.0, 0.001, 0.005, 0.0, 1.02),
         ),
     )
 }
@@ -182,7 +208,7 @@ VARIANTS = {
 BASELINE = next(v.name for v in VARIANTS.values() if v.baseline)
 THREAD_VARIANTS = tuple(v.name for v in VARIANTS.values() if v.threads)
 
-PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi(), Heat(), GroupBy(), Amdahl())}
+PROBLEMS: dict[str, Problem] = {p.name: p for p in (Mandelbrot(), Pi(), Heat(), GroupBy(), Amdahl(), Fetch())}
 
 
 def problem(name: str) -> Problem:
@@ -197,6 +223,24 @@ def variant(name: str) -> Variant:
         return VARIANTS[name]
     except KeyError:
         raise UsageError("VARIANT", f"unknown variant {name!r}; choose from {', '.join(VARIANTS)}") from None
+
+
+def runs_on(prob: Problem, variant_name: str) -> bool:
+    """Whether `variant_name` applies to `prob` at all: I/O-only variants run I/O-bound problems."""
+    return prob.io_bound or not variant(variant_name).io_only
+
+
+def variants_for(prob: Problem) -> tuple[str, ...]:
+    return tuple(name for name in VARIANTS if runs_on(prob, name))
+
+
+def not_for(prob: Problem, variant_name: str) -> str:
+    """Why `variant_name` does not run `prob`, naming the problems it does run."""
+    io_problems = ", ".join(p.name for p in PROBLEMS.values() if p.io_bound) or "none"
+    return (
+        f"{variant_name} runs only I/O-bound problems ({io_problems}), whose tasks wait rather "
+        f"than compute; {prob.name} is {prob.problem_class or 'not one'}"
+    )
 
 
 def all_params(prob: Problem) -> tuple[Param, ...]:
@@ -227,6 +271,8 @@ def describe() -> dict:
                 "params": describe_params(all_params(p)),
                 # Kernels per variant, where a variant brings its own engine (Spark's JVM).
                 "variant_kernels": {v: list(p.kernels_for(v)) for v in VARIANTS},
+                # The variants that apply to it (asyncio only to I/O-bound problems).
+                "variants": list(variants_for(p)),
                 # Options of `parbench generate PROBLEM`; empty when the problem reads no dataset.
                 "dataset_params": describe_params(p.dataset_params + COMMON_PARAMS)
                 if p.dataset_params

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,8 @@ def check(request: RunRequest):
     """Every check that can fail on the user's input, before any work or any writing."""
     problem = registry.problem(request.problem)
     variant = registry.variant(request.variant)
+    if not registry.runs_on(problem, variant.name):
+        raise UsageError("VARIANT", registry.not_for(problem, variant.name))
     kernels = problem.kernels_for(variant.name)
     kernel = request.kernel or (problem.default_kernel if problem.default_kernel in kernels else kernels[0])
     if kernel not in kernels:
@@ -86,14 +89,15 @@ def execute(request: RunRequest, **handles) -> dict | None:
     module = registry.variant_module(problem, variant.name)
     ctx = RunContext(workers=workers, options=request.options, out=Path(request.out))
     started = provenance.utc_now()
-    sampler = memory.PeakSampler().start()
-    try:
-        result = module.run(problem.job(params, kernel), ctx, **handles)
-    except UsageError as error:
-        error.during_work = True
-        raise
-    finally:
-        sampler.stop()
+    with served(problem, params, variant.launcher == "mpi", remote) as bound:
+        sampler = memory.PeakSampler().start()
+        try:
+            result = module.run(bound.job(params, kernel), ctx, **handles)
+        except UsageError as error:
+            error.during_work = True
+            raise
+        finally:
+            sampler.stop()
     footprint = memory_footprint(sampler.peak, ctx, mpi=variant.launcher == "mpi")
     if result is None:  # an MPI rank other than 0: rank 0 writes
         return None
@@ -127,6 +131,33 @@ def execute(request: RunRequest, **handles) -> dict | None:
     if request.timing_log is not None:
         output.append_timing_log(request.timing_log, record)
     return record
+
+
+@contextmanager
+def served(problem, params: dict, mpi: bool, remote: bool):
+    """The problem bound to the service it needs for this run (fetch's object store), open while
+    the run lasts: started once, by the driver (MPI's rank 0, which hands it to the other ranks),
+    and reachable from other nodes only when the run's workers are there."""
+    if not problem.has_service:
+        yield problem
+    elif not mpi:
+        with problem.serving(params, spans_nodes=remote) as bound:
+            yield bound
+    else:
+        from mpi4py import MPI
+
+        comm = MPI.COMM_WORLD
+        spans_nodes = len(set(comm.allgather(memory.node_name()))) > 1
+        if comm.rank == 0:
+            with problem.serving(params, spans_nodes) as bound:
+                comm.bcast(bound, root=0)
+                yield bound
+                # Every rank is done with the service before it stops. Not after a failure:
+                # the failing rank aborts the job (parbench.launch), and a barrier would hang.
+                comm.barrier()
+        else:
+            yield comm.bcast(None, root=0)
+            comm.barrier()
 
 
 def memory_footprint(peak: int, ctx: RunContext, mpi: bool) -> memory.Footprint:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,10 @@ class Problem:
     # A plug-in's problem: where it was imported from (a file, a module or module:attribute);
     # None for parbench's own problems.
     plugin: str | None = None
+    # Tasks that mostly wait on I/O: the only problems the I/O-only variants (asyncio) run.
+    io_bound: bool = False
+    # Needs a service of its own started for each run (see `serving`).
+    has_service: bool = False
 
     def __reduce_ex__(self, protocol):
         # A plug-in's problem travels by where it came from, and each worker imports it from
@@ -59,6 +64,13 @@ class Problem:
     def check(self, values: dict) -> dict:
         """Validates parameters (raising UsageError naming the option); returns them."""
         return validate(self.params + COMMON_PARAMS, values)
+
+    @contextmanager
+    def serving(self, values: dict, spans_nodes: bool):
+        """The problem a run uses, while the run lasts: itself, or for a problem that needs a
+        service of its own (fetch's object store) a copy bound to one started for the run;
+        `spans_nodes` says whether workers on other nodes must reach it."""
+        yield self
 
     def kernels_for(self, variant: str) -> tuple[str, ...]:
         """The kernels `variant` can run: all, unless it brings its own engine (e.g. Spark's JVM)."""

@@ -24,9 +24,9 @@ import pandas as pd
 from parbench import registry, stats
 
 THREAD_VARIANTS = registry.THREAD_VARIANTS
-# numba compiled with nogil=True; a plug-in's code declared to release the GIL (releases_gil):
-# threads compute truly in parallel.
-GIL_FREE_KERNELS = ("numba", "nogil")
+# numba compiled with nogil=True; a plug-in's code declared to release the GIL (releases_gil);
+# fetch's tasks, which wait in socket calls: threads run truly in parallel.
+GIL_FREE_KERNELS = ("numba", "nogil", "io")
 MEASURED = ("start-up", "distribution", "communication", "load imbalance", "compute", "other")
 REASONS = (
     "start-up",
