@@ -81,7 +81,10 @@ class Fetch(TaskFarmProblem):
         return self.endpoint
 
     def combine(self, p, partials):
-        return {"digests": np.stack(partials), "bytes": np.array(np.int64(p["objects"] * p["object_kib"] * 1024))}
+        return {
+            "digests": np.stack(partials),
+            "bytes": np.array(np.int64(p["objects"] * p["object_kib"] * 1024)),
+        }
 
     def compare(self, result, reference):
         return first_difference("bytes", result["bytes"], reference["bytes"]) or first_difference(

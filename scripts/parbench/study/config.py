@@ -96,6 +96,8 @@ def semantic_errors(config: dict, description: dict) -> list[str]:
                     f"problems[{i}].sizes.{size}: a size named {size!r} reads back as a missing "
                     "value from the study's tables (pandas); choose another name"
                 )
+    for i, entry in enumerate(config["problems"]):
+        messages += variants_it_cannot_run(i, entry, config, problems)
     selected = {entry["name"]: entry for entry in config["problems"]}
     for i, override in enumerate(config.get("overrides", [])):
         targets = override.get("problems", list(selected))
@@ -119,6 +121,24 @@ def semantic_errors(config: dict, description: dict) -> list[str]:
                         f"overrides[{i}].sizes[{k}]: {size!r} is not a size of {name}; "
                         f"choose from: {', '.join(selected[name]['sizes'])}"
                     )
+    return messages
+
+
+def variants_it_cannot_run(i: int, entry: dict, config: dict, problems: dict) -> list[str]:
+    """A variant that does not apply to a problem (asyncio to a CPU-bound one) is refused, never
+    quietly left out: it names where the variant was asked for and where it does run."""
+    name = entry["name"]
+    own = "variants" in entry
+    messages = []
+    for j, variant in enumerate(entry["variants"] if own else config["variants"]):
+        if variant in problems[name].get("variants", [variant]):
+            continue
+        where = f"problems[{i}].variants[{j}]" if own else f"variants[{j}] (for problems[{i}], {name})"
+        runs = [p for p, spec in problems.items() if variant in spec.get("variants", [variant])]
+        messages.append(
+            f"{where}: {variant} does not run {name}: it runs only I/O-bound problems "
+            f"({', '.join(runs) or 'none'}); name it in their own entries' `variants` instead"
+        )
     return messages
 
 

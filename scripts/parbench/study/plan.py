@@ -113,6 +113,10 @@ class Study:
             chosen["workers"] = [1]  # the serial variant runs on one worker by definition
         return chosen
 
+    def variants(self, problem: str) -> list[str]:
+        """The variants a problem runs: its entry's own list, or the study's."""
+        return self.problems[problem].get("variants", self.config["variants"])
+
     def nodes(self, problem: str, variant: str, workers: int) -> int:
         """The nodes a run spans: 1 for variants that cannot span nodes; otherwise
         ceil(workers / workers_per_node) when that is set (strong scaling over nodes), else
@@ -127,7 +131,7 @@ class Study:
     def runs(self) -> list[Run]:
         runs = []
         for problem in self.problems:
-            for variant in self.config["variants"]:
+            for variant in self.variants(problem):
                 s = self.settings(problem, variant)
                 for kernel in s["kernels"]:
                     if not self.supports(problem, variant, kernel):
@@ -156,7 +160,7 @@ class Study:
         """The variant and kernel pairs the config asks for that a variant does not run."""
         found = []
         for problem in self.problems:
-            for variant in self.config["variants"]:
+            for variant in self.variants(problem):
                 for kernel in self.settings(problem, variant)["kernels"]:
                     if not self.supports(problem, variant, kernel):
                         found.append(f"{problem}: {variant} with the {kernel} kernel")

@@ -125,6 +125,11 @@ STRUCTURE = {
                     "propertyNames": {"$ref": "#/$defs/name"},
                     "additionalProperties": {"type": "object"},
                 },
+                "variants": {
+                    "description": "the variants this problem runs, instead of the study's variants "
+                    "(asyncio runs only I/O-bound problems, such as fetch)",
+                    **non_empty_list({"$ref": "#/$defs/variant"}),
+                },
                 "scale_with_workers": {
                     "description": "weak scaling only - integer parameters multiplied by the worker count",
                     "type": "array",
