@@ -27,19 +27,22 @@ SIZES = {
     },
     "pi": {"samples": 23_457, "chunk_size": 4_000},
 }
+# The I/O-bound problem (its one kernel is `io`): 7 objects of an odd size, so no worker count
+# divides them; a latency short enough for a quick test, long enough that requests overlap.
+IO_SIZES = {"fetch": {"objects": 7, "object_kib": 3, "latency_ms": 20.0, "bandwidth_mib_s": 50.0}}
 
 
 def params(problem: str) -> dict:
     from parbench import registry
 
     defaults = {p.name: p.default for p in registry.all_params(registry.problem(problem))}
-    return {**defaults, **SIZES[problem], "seed": 7}
+    return {**defaults, **{**SIZES, **IO_SIZES}[problem], "seed": 7}
 
 
 def option_args(problem: str) -> list[str]:
     """The SIZES as command-line options."""
     args = []
-    for name, value in {**SIZES[problem], "seed": 7}.items():
+    for name, value in {**{**SIZES, **IO_SIZES}[problem], "seed": 7}.items():
         args += ["--" + name.replace("_", "-"), str(value)]
     return args
 

@@ -177,3 +177,47 @@ def test_a_local_spark_session_authenticates_and_keeps_its_blocks_private(tmp_pa
     finally:
         spark.close()
     assert not spark.local_dir.exists()
+
+
+# What the second user tries against a run's object store (fetch): every way in without the
+# run's secret, which lives only in the run's memory.
+FETCH_OBJECT = """
+import json, secrets, sys, urllib.request
+
+url = f"http://127.0.0.1:{sys.argv[1]}/objects/0"
+tries = {
+    "no secret": {},
+    "a guessed secret": {"X-Parbench-Secret": secrets.token_urlsafe(32)},
+    "an empty secret": {"X-Parbench-Secret": ""},
+}
+outcome = {}
+for name, headers in tries.items():
+    try:
+        urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10).read()
+        outcome[name] = "joined"
+    except Exception as error:
+        outcome[name] = f"refused: {type(error).__name__}: {error}"[:300]
+print(json.dumps(outcome))
+"""
+
+
+def test_another_user_cannot_fetch_from_a_runs_object_store(other_user, tmp_path, references):
+    from farm_cases import IO_SIZES
+    from parbench import registry
+    from parbench.fetch import client
+
+    problem = registry.problem("fetch")
+    with problem.serving(
+        {**IO_SIZES["fetch"], "seed": 1, "objects": 2, "object_kib": 1}, spans_nodes=False
+    ) as bound:
+        endpoint = bound.endpoint
+        assert endpoint.host == "127.0.0.1"
+        outcome = second_user.attempts(FETCH_OBJECT, str(endpoint.port))
+        assert outcome and all(
+            result.startswith("refused: HTTPError: HTTP Error 403") for result in outcome.values()
+        ), outcome
+        # The owner's requests, with the run's secret, are still served.
+        assert len(client.fetch(endpoint, 1)) == 32
+    # And a whole run, whose store is its own, still verifies.
+    out = run(tmp_path, "fetch", "threads", "io", 2)
+    references.check(out, "fetch", "io")

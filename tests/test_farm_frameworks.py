@@ -79,3 +79,25 @@ def test_spark_jvm_compiles_with_c1_only_when_python_computes(spark_session):
     assert spark.SCHEDULING_JVM_OPTIONS in arguments
     sql_options = spark.builder("local[1]", 1, jvm_computes=True)._options
     assert not any(name.endswith("extraJavaOptions") for name in sql_options)
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_dask_fetches_what_serial_fetches(tmp_path, references, dask_client, workers):
+    """The I/O-bound problem: the run's object store (in this process) reached from Dask's worker
+    processes with the secret the pickled job carries."""
+    record = references.check(
+        run(tmp_path, "fetch", "dask", "io", workers, client=dask_client), "fetch", "io"
+    )
+    worked = workers_that_worked(record)
+    assert 1 <= len(worked) <= workers and set(worked.values()) <= dask_worker_pids(dask_client), worked
+    assert record["memory"]["peak_mib"] > 0
+
+
+@pytest.mark.parametrize("workers", WORKERS)
+def test_spark_fetches_what_serial_fetches(tmp_path, references, spark_session, workers):
+    record = references.check(
+        run(tmp_path, "fetch", "spark", "io", workers, session=spark_session), "fetch", "io"
+    )
+    worked = workers_that_worked(record)
+    assert 1 <= len(worked) <= workers and os.getpid() not in worked.values(), worked
+    assert record["memory"]["peak_mib"] > 0

@@ -64,6 +64,16 @@ def test_default_study_covers_every_variant_and_the_gil_panel():
     assert {r.repeat for r in runs if r.variant == "spark"} == {1}  # the override
 
 
+def test_a_problem_runs_its_own_variants_and_asyncio_only_the_io_bound_one():
+    runs = Study(study_config.load(DEFAULT, SCHEMA)).runs()
+    per_problem = {}
+    for r in runs:
+        per_problem.setdefault(r.problem, set()).add(r.variant)
+    assert per_problem.pop("fetch") == {"serial", "threads", "processes", "asyncio"}
+    assert all(variants == set(registry.VARIANTS) - {"asyncio"} for variants in per_problem.values()), per_problem
+    assert {r.workers for r in runs if r.problem == "fetch" and r.variant == "asyncio"} == {2, 8}
+
+
 def test_weak_scaling_grows_the_size_with_the_workers():
     study = Study(study_config.load(ROOT / "config" / "presets" / "weak-scaling.yaml", SCHEMA))
     four = next(r for r in study.runs() if r.problem == "pi" and r.workers == 4)
@@ -134,18 +144,33 @@ BAD = {
     ),
     "override naming an unknown size": (
         lambda c: c["overrides"].append({"variants": ["dask"], "sizes": ["huge"]}),
-        "overrides[2].sizes[0]",
+        "overrides[3].sizes[0]",
         "small",
     ),
     "nodes zero": (lambda c: c.update(nodes=0), "nodes", ">= 1"),
+    "asyncio for every problem": (
+        lambda c: c["variants"].append("asyncio"),
+        "variants[8] (for problems[0], mandelbrot)",
+        "asyncio does not run mandelbrot: it runs only I/O-bound problems (fetch)",
+    ),
+    "asyncio in a CPU-bound problem's own variants": (
+        lambda c: c["problems"][1].update(variants=["serial", "asyncio"]),
+        "problems[1].variants[1]",
+        "asyncio does not run pi",
+    ),
+    "unknown variant in a problem's own variants": (
+        lambda c: c["problems"][4].update(variants=["serial", "trio"]),
+        "problems[4].variants[1]",
+        "asyncio",
+    ),
     "nodes and workers_per_node together": (
         lambda c: c["overrides"].append({"variants": ["mpi"], "nodes": 2, "workers_per_node": 4}),
-        "overrides[2]",
+        "overrides[3]",
         "set nodes or workers_per_node, not both",
     ),
     "unknown key in an override": (
         lambda c: c["overrides"].append({"variants": ["dask"], "threads": 4}),
-        "overrides[2]",
+        "overrides[3]",
         "allowed keys",
     ),
 }

@@ -72,17 +72,18 @@ class Handler(BaseHTTPRequestHandler):
         if not found or int(found[1]) >= objects.count:
             self.send_error(404, f"no object {self.path}")
             return
-        time.sleep(objects.latency_s)
-        body = object_bytes(objects.seed, int(found[1]), objects.size)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header(CHECKSUM_HEADER, hashlib.sha256(body).hexdigest())
-        self.end_headers()
-        for start in range(0, len(body), CHUNK):
-            chunk = body[start : start + CHUNK]
-            self.wfile.write(chunk)
-            time.sleep(len(chunk) / objects.bandwidth)
+        with self.server.serving_one():
+            time.sleep(objects.latency_s)
+            body = object_bytes(objects.seed, int(found[1]), objects.size)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header(CHECKSUM_HEADER, hashlib.sha256(body).hexdigest())
+            self.end_headers()
+            for start in range(0, len(body), CHUNK):
+                chunk = body[start : start + CHUNK]
+                time.sleep(len(chunk) / objects.bandwidth)  # before: the chunk arrives once sent
+                self.wfile.write(chunk)
 
     def log_message(self, *args):
         pass  # one line per request would drown the run's log
@@ -97,7 +98,26 @@ class Store(ThreadingHTTPServer):
     def __init__(self, host: str, objects: Objects):
         self.objects = objects
         self.secret = secrets.token_urlsafe(32)
+        # Requests being answered now, and the most at once: what shows that a variant's workers
+        # really waited together (tests/test_fetch.py).
+        self.in_flight = self.most_in_flight = 0
+        self._counting = threading.Lock()
         super().__init__((host, 0), Handler)
+
+    @contextmanager
+    def serving_one(self):
+        with self._counting:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            yield
+        finally:
+            with self._counting:
+                self.in_flight -= 1
+
+    def endpoint(self) -> Endpoint:
+        host, port = self.server_address[:2]
+        return Endpoint(host, port, self.secret)
 
 
 def listen_address(spans_nodes: bool) -> str:
@@ -116,13 +136,12 @@ def listen_address(spans_nodes: bool) -> str:
 
 @contextmanager
 def serving(objects: Objects, spans_nodes: bool):
-    """Runs a store in a thread of this process while the block runs; yields its Endpoint."""
+    """Runs a store in a thread of this process while the block runs; yields the Store."""
     store = Store(listen_address(spans_nodes), objects)
     thread = threading.Thread(target=store.serve_forever, name="parbench-store", daemon=True)
     thread.start()
     try:
-        host, port = store.server_address[:2]
-        yield Endpoint(host, port, store.secret)
+        yield store
     finally:
         store.shutdown()
         store.server_close()

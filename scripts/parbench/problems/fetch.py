@@ -57,10 +57,13 @@ class Fetch(TaskFarmProblem):
     @contextmanager
     def serving(self, p: dict, spans_nodes: bool):
         """A copy of the problem bound to a store started for this run, open while the block runs."""
-        with store.serving(self.objects(p), spans_nodes) as endpoint:
-            bound = copy.copy(self)
-            bound.endpoint = endpoint
-            yield bound
+        with store.serving(self.objects(p), spans_nodes) as running:
+            yield self.bound_to(running.endpoint())
+
+    def bound_to(self, endpoint: store.Endpoint) -> Fetch:
+        bound = copy.copy(self)
+        bound.endpoint = endpoint
+        return bound
 
     def tasks(self, p):
         return list(range(p["objects"]))
