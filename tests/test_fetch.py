@@ -133,12 +133,12 @@ def test_a_run_fails_loudly_when_its_store_sends_corrupt_objects(tmp_path, monke
 
 
 def test_the_store_listens_on_loopback_unless_the_workers_are_on_other_nodes(monkeypatch):
-    monkeypatch.delenv(store.INTERFACE_VARIABLE, raising=False)
+    monkeypatch.delenv(network.INTERFACE_VARIABLE, raising=False)
     assert store.listen_address(spans_nodes=False) == "127.0.0.1"
     assert store.listen_address(spans_nodes=True) not in ("", "0.0.0.0")
-    monkeypatch.setenv(store.INTERFACE_VARIABLE, "lo")
+    monkeypatch.setenv(network.INTERFACE_VARIABLE, "lo")
     assert store.listen_address(spans_nodes=True) == "127.0.0.1"
-    monkeypatch.setenv(store.INTERFACE_VARIABLE, "no-such-interface")
+    monkeypatch.setenv(network.INTERFACE_VARIABLE, "no-such-interface")
     with pytest.raises(network.NoSuchInterface, match="no-such-interface"):
         store.listen_address(spans_nodes=True)
 

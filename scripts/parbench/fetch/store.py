@@ -23,10 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 
+from parbench.launchers import network
+
 SECRET_HEADER = "X-Parbench-Secret"
 CHECKSUM_HEADER = "X-Checksum-Sha256"
-# The interface the launchers' clusters use (config network_interface); they set it for the run.
-INTERFACE_VARIABLE = "PARBENCH_NETWORK_INTERFACE"
 CHUNK = 64 * 1024  # bytes sent between two pauses of the bandwidth limit
 PATH = re.compile(r"/objects/(\d+)")
 
@@ -126,10 +126,8 @@ def listen_address(spans_nodes: bool) -> str:
     its host name resolves to, as Dask's and Spark's defaults use."""
     if not spans_nodes:
         return "127.0.0.1"
-    interface = os.environ.get(INTERFACE_VARIABLE)
+    interface = os.environ.get(network.INTERFACE_VARIABLE)
     if interface:
-        from parbench.launchers import network
-
         return network.address_of(interface)
     return socket.gethostbyname(socket.gethostname())
 

@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         start_cluster = CLUSTERS[args.framework](where, args.workers, args.nodes, scratch, args.interface)
         with steps.terminated_on_sigterm(first=remove_scratch), start_cluster as join:
             print(f"parbench.launchers: {args.framework} ready on {','.join(where.nodes)}", file=sys.stderr)
-            return subprocess.run([*command, *join]).returncode
+            # The run's own services (fetch's object store) listen on the cluster's network too.
+            env = {**os.environ, **({network.INTERFACE_VARIABLE: args.interface} if args.interface else {})}
+            return subprocess.run([*command, *join], env=env).returncode
     except (RuntimeError, TimeoutError) as error:
         keep_scratch = True  # its logs say why (in a folder only its owner can enter)
         print(

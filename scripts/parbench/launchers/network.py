@@ -12,6 +12,10 @@ import sys
 
 import psutil
 
+# Set by the launchers for the run they start, when given an interface: a run's own services
+# (fetch's object store) listen on it too.
+INTERFACE_VARIABLE = "PARBENCH_NETWORK_INTERFACE"
+
 
 class NoSuchInterface(ValueError):
     pass
