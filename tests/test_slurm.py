@@ -101,6 +101,34 @@ def test_mpi_ranks_span_both_nodes(slurm, reference, tmp_path):
     assert record["workers"] == 4
 
 
+FETCH = ("--objects", "12", "--object-kib", "8", "--latency-ms", "10")
+
+
+@pytest.fixture(scope="module")
+def fetch_reference(tmp_path_factory):
+    path = tmp_path_factory.mktemp("fetch-reference") / "serial.h5"
+    run_parbench("run", "fetch", "serial", *FETCH, "--out", path)
+    return path
+
+
+def test_mpi_ranks_on_both_nodes_fetch_from_rank_0s_store_on_the_network(slurm, fetch_reference, tmp_path):
+    """Ranks on n1 and n2: rank 0's store listens on the cluster's interface (here lo, named as
+    the launchers name it), not loopback only; an interface the node lacks fails the run, which
+    shows the store took the across-nodes path."""
+    command = [*profile_mpi_launcher(), "--nodes=2", "--ntasks=4"]
+    result = tmp_path / "fetch.h5"
+    run = parbench_command("run", "fetch", "mpi", *FETCH, "--workers", "4", "--out", result)
+    run_in_allocation([*command, *run], {**slurm, "PARBENCH_NETWORK_INTERFACE": "lo"})
+    assert_spans_both_nodes(result, fetch_reference)
+    missing = {**slurm, "PARBENCH_NETWORK_INTERFACE": "ib0-not-here"}
+    allocate = ["salloc", "--nodes=2", "--ntasks=4", "--time=5", "--job-name=parbench-test"]
+    done = subprocess.run([*allocate, *command, *parbench_command("run", "fetch", "mpi", *FETCH, "--workers",
+                           "4", "--out", tmp_path / "no.h5")], capture_output=True, text=True, timeout=240,
+                          env=missing, cwd=ROOT)  # fmt: skip
+    assert done.returncode != 0 and "'ib0-not-here' does not exist" in done.stderr, done.stderr[-2000:]
+    assert not (tmp_path / "no.h5").exists()
+
+
 def profile_mpi_launcher() -> list[str]:
     """The profile's `{resources.mpi}` for run_mpi, as a run's shell command starts it."""
     profile = yaml.safe_load((ROOT / "slurm" / "config.yaml").read_text())
