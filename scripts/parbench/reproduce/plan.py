@@ -72,6 +72,9 @@ def study_config(reported: ReportedStudy, place: Place, config: dict) -> dict:
         if series.kernel not in entry["kernels"]:
             entry["kernels"].append(series.kernel)
         entry["sizes"][size_name(reported, series)] = dict(series.parameters)
+    for name, entry in problems.items():
+        # Each problem its own variants: asyncio may be wanted for fetch, never for the others.
+        entry["variants"] = list(dict.fromkeys(k[3] for k in keys if k[0] == name)) or [registry.BASELINE]
     return {
         **{k: config[k] for k in KEPT if k in config},
         "scaling": "strong",

@@ -88,6 +88,8 @@ def study(
     for problem in problems:
         known = registry.PROBLEMS.get(problem)
         for variant in variants:
+            if registry.variant(variant).io_only and not (known and known.io_bound):
+                continue  # asyncio runs I/O-bound problems only
             chosen = kernels_of(problem, kernels)
             if known is not None and set(known.kernels_for(variant)) != set(known.kernels):
                 chosen = list(known.kernels_for(variant))  # brings its own engine (Spark's JVM)
