@@ -42,7 +42,9 @@ MEMORY_TARGET = 0.5  # threads' and asyncio's peak memory over processes', at mo
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the script only")
     add_repeats_option(parser)
     args = parser.parse_args()
@@ -58,14 +60,19 @@ def main() -> int:
             return lambda: run_point("fetch", variant, "io", workers, size, out, checked)
 
         records = repeats_in_a_row({v: point(v) for v in ("serial", *THREADS_LIKE, *PROCESSES)}, args.repeats)
-    rows = {variant: figures(records["serial"], found) for variant, found in records.items() if variant != "serial"}
-    serial_memory = stats.median_interval(memory(records["serial"])).estimate
-    print(f"{'variant':<18} {'speed-up [95 %]':>20} {'of ideal':>18} {'peak MiB [95 %]':>22} {'beyond serial':>14}")
-    print(f"{'serial':<18} {'1':>20} {'':>18} {with_interval(stats.median_interval(memory(records['serial'])), 1):>22}")
+    rows = {
+        variant: figures(records["serial"], found)
+        for variant, found in records.items()
+        if variant != "serial"
+    }
+    serial_memory = stats.median_interval(memory(records["serial"]))
+    header = ("variant", "speed-up [95 %]", "of ideal", "peak MiB [95 %]", "beyond serial")
+    print("{:<18} {:>20} {:>18} {:>22} {:>14}".format(*header))
+    print(f"{'serial':<18} {'1':>20} {'':>18} {with_interval(serial_memory, 1):>22}")
     for variant, row in rows.items():
         print(
             f"{variant:<18} {with_interval(row['speedup']):>20} {with_interval(row['share']):>18} "
-            f"{with_interval(row['memory'], 1):>22} {row['memory'].estimate - serial_memory:>14.1f}"
+            f"{with_interval(row['memory'], 1):>22} {row['memory'].estimate - serial_memory.estimate:>14.1f}"
         )
     verdicts, lines = [], []
     processes = [m for v in PROCESSES for m in memory(records[v])]
@@ -73,7 +80,9 @@ def main() -> int:
         found = judge(f"{variant} share of the ideal {WORKERS}x", rows[variant]["share"], SHARE_TARGET)
         verdicts.append(found[0])
         lines.append(found[1])
-        ratio = stats.speedup_interval(memory(records[variant]), processes)  # median(variant) / median(processes)
+        ratio = stats.speedup_interval(
+            memory(records[variant]), processes
+        )  # median(variant) / median(processes)
         found = judge(f"{variant} peak memory over processes'", ratio, MEMORY_TARGET, at_least=False)
         verdicts.append(found[0])
         lines.append(found[1])

@@ -23,7 +23,8 @@ import yaml
 from workflow_cases import BIN, ROOT, environment
 
 TAG = "v0-deploy-test"
-# A smaller smoke study: every problem, run serially and under mpiexec, verified and reported.
+# A smaller smoke study: every problem, run serially and under mpiexec (fetch, which names its own
+# variants, by all five of them), verified and reported.
 SMOKE_VARIANTS = "variants=[serial,mpi]"
 
 

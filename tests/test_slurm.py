@@ -548,7 +548,7 @@ def test_a_study_of_one_job_per_run_survives_cancelled_killed_and_timed_out_jobs
 @pytest.mark.timeout(1200)
 def test_grouped_smoke_study_is_a_few_allocations_that_run_their_runs_one_at_a_time(slurm, tmp_path):
     """The shipped profile groups runs of one rule and worker count, up to 20 a job: the smoke
-    study's 41 runs, references and dataset are 6 sbatch jobs (reference, run-w1, run-w2, mpi-w1,
+    study's 51 runs, references and dataset are 6 sbatch jobs (reference, run-w1, run-w2, mpi-w1,
     mpi-w2, the dataset), and each runs its runs one after another."""
     cluster = checkout(tmp_path / "cluster")
     with_site_values(cluster)
@@ -556,7 +556,7 @@ def test_grouped_smoke_study_is_a_few_allocations_that_run_their_runs_one_at_a_t
     log = done.stdout + done.stderr
     assert done.returncode == 0, log
     statuses = run_statuses(cluster)
-    assert len(statuses) == 34 and all(s["status"] == "ok" for s in statuses.values()), statuses
+    assert len(statuses) == 43 and all(s["status"] == "ok" for s in statuses.values()), statuses
     jobs = submitted_jobs(log)
     # The plugin files a group's log under group_GROUP_RULE.
     groups = {
@@ -570,7 +570,7 @@ def test_grouped_smoke_study_is_a_few_allocations_that_run_their_runs_one_at_a_t
     assert kinds == sorted(["rule_dataset"] + [f"group_{group}_{rule}" for group, rule in groups.items()]), (
         jobs
     )
-    assert sum(smoke_jobs(cluster).values()) == 41
+    assert sum(smoke_jobs(cluster).values()) == 51
     # Memory: each job asks SLURM for the most that one of its runs needs (they run one at a time).
     requests = memory_requests(log)
     for job in jobs:

@@ -69,8 +69,9 @@ FARM_AND_STENCIL_RUNS = 14
 
 
 def expected_run_count() -> int:
-    # Every problem with its default kernel for the 4 variants; mandelbrot also python and numba
-    # for serial and threads.
-    per_kernel = {"serial": 1, "threads": 2, "processes": 2, "mpi": 2}  # worker counts
+    # Every problem with its default kernel for the 4 variants (fetch: its own 5, asyncio too);
+    # mandelbrot also python and numba for serial and threads.
+    per_kernel = {"serial": 1, "threads": 2, "processes": 2, "mpi": 2, "asyncio": 2}  # worker counts
     gil_panel = 2 * (per_kernel["serial"] + per_kernel["threads"])
-    return len(SMOKE_CONFIG["problems"]) * sum(per_kernel.values()) + gil_panel
+    variants = [entry.get("variants", SMOKE_CONFIG["variants"]) for entry in SMOKE_CONFIG["problems"]]
+    return sum(per_kernel[v] for chosen in variants for v in chosen) + gil_panel
