@@ -30,7 +30,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_run_options(parser: argparse.ArgumentParser, problem) -> None:
-    parser.add_argument("variant", metavar="VARIANT", help="one of: " + ", ".join(registry.VARIANTS))
+    parser.add_argument(
+        "variant", metavar="VARIANT", help="one of: " + ", ".join(registry.variants_for(problem))
+    )
     shared = parser.add_argument_group("every problem")
     shared.add_argument("--workers", type=int, help="workers (default 1; mpi: the number of ranks)")
     shared.add_argument("--kernel", help=f"{' | '.join(problem.kernels)} (default {problem.default_kernel})")
