@@ -144,6 +144,13 @@ def test_the_io_claim_holds_when_threads_scale_on_the_io_bound_problem(threads_s
     assert "; asyncio, for comparison: asyncio at 8 workers (fetch s (io)): 7.2" in found.evidence, found
 
 
+def test_waiting_threads_are_no_evidence_that_a_library_releases_the_gil():
+    """fetch's threads scale (its io kernel waits with the GIL free), but no library did that:
+    the library claim is judged on mandelbrot's numba alone, whose threads here did not scale."""
+    found = verdict_of({**gil_study(10.0, 0.95), **io_study(1.1)}, claims.libraries_release_the_gil)
+    assert found.verdict == claims.FAILS and "fetch" not in found.evidence, found
+
+
 def test_a_verdict_on_noisy_figures_says_so():
     noisy = runs_of(gil_study(10.2, 0.55))
     noisy.loc[noisy["variant"] == "threads", "total_s"] *= np.array([1, 1.6] * 6)  # spread > 25 %
