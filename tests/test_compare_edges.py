@@ -97,6 +97,34 @@ def test_pi_refuses_one_hit_or_one_sample_off():
     assert compare("pi", pi_result(7_853, 9_999), reference).startswith("samples[] is 9999")
 
 
+def fetch_result(objects: int = 3) -> dict:
+    digests = np.arange(objects * 32, dtype=np.uint8).reshape(objects, 32)  # no two rows alike
+    return {"digests": digests, "bytes": np.array(np.int64(objects * 1024))}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda r: r["digests"].__setitem__((2, 31), r["digests"][2, 31] ^ 1), "digests[2, 31] is 94 but"),
+        (lambda r: r["digests"].__setitem__(slice(None), r["digests"][[1, 0, 2]]), "digests[0, 0] is 32 but"),
+        (
+            lambda r: r.update(digests=r["digests"][:2]),
+            "digests: shape (2, 32) differs from the reference's (3, 32)",
+        ),
+        (
+            lambda r: r.update(bytes=np.array(np.int64(3 * 1024 - 1))),
+            "bytes[] is 3071 but the reference has 3072",
+        ),
+    ],
+    ids=["one bit of the last object", "two objects swapped", "an object missing", "a byte short"],
+)
+def test_fetch_refuses_one_bit_off_objects_out_of_order_or_missing(change, message):
+    reference, result = fetch_result(), fetch_result()
+    assert compare("fetch", result, reference) is None
+    change(result)
+    assert compare("fetch", result, reference).startswith(message)
+
+
 @pytest.mark.parametrize("field", ["tasks_done", "checksum", "serial_state"])
 def test_amdahl_refuses_each_field_one_off(field):
     reference = {
@@ -206,6 +234,7 @@ TUNING = {
     "heat": {"checkpoint_every", "steps_per_exchange"},
     "amdahl": set(),
     "groupby": set(),
+    "fetch": set(),  # latency and bandwidth change no answer, but verify still holds them equal
 }
 
 
@@ -214,7 +243,7 @@ def test_only_work_splitting_parameters_are_tuning(problem):
     assert {p.name for p in registry.all_params(registry.problem(problem)) if p.tuning} == TUNING[problem]
 
 
-@pytest.mark.parametrize("problem", ["mandelbrot", "pi", "heat", "amdahl"])
+@pytest.mark.parametrize("problem", ["mandelbrot", "pi", "heat", "amdahl", "fetch"])
 def test_verify_refuses_any_result_parameter_above_or_below_the_reference(problem):
     """Every parameter that changes the answer (the seed too, which comes after the tuning ones)."""
     reference = record_of(problem)

@@ -24,7 +24,9 @@ EQUIVALENT = tomllib.loads((MUTATION / "equivalent.toml").read_text()).get("muta
 def defined_names(path) -> set[str]:
     """Functions, classes and module-level constants."""
     tree = ast.parse(path.read_text())
-    names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+    names = {
+        n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    }
     constants = {
         t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
     }
