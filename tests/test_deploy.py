@@ -155,7 +155,14 @@ def test_the_deployed_project_runs_a_smoke_study_with_the_installed_parbench(dep
     assert (deployed / "results" / "verification.txt").read_text().startswith("all ")
     assert (deployed / "results" / "report" / "index.html").is_file()
     runs = list((deployed / "results" / "runs").rglob("*.h5"))
-    assert {p.parent.name for p in runs} == {"serial", "mpi"}
+    by_problem = {}
+    for path in runs:
+        by_problem.setdefault(path.relative_to(deployed / "results" / "runs").parts[0], set()).add(
+            path.parent.name
+        )
+    fetch = by_problem.pop("fetch")  # names its own variants in the preset
+    assert fetch == {"serial", "threads", "processes", "mpi", "asyncio"}
+    assert by_problem and all(variants == {"serial", "mpi"} for variants in by_problem.values()), by_problem
 
 
 def test_a_hand_written_module_uses_every_rule(tmp_path, release, installed):

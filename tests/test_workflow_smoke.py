@@ -37,14 +37,16 @@ def test_tidy_table_has_every_run_phase_and_parameter(study):
     timings = pd.read_csv(study / "results" / "timings.csv")
     runs = timings["run"].unique()
     assert len(runs) == expected_run_count()
-    assert set(timings["variant"]) == set(SMOKE_CONFIG["variants"])
+    asked = {v for entry in SMOKE_CONFIG["problems"] for v in entry.get("variants", SMOKE_CONFIG["variants"])}
+    assert set(timings["variant"]) == asked == {*SMOKE_CONFIG["variants"], "asyncio"}  # fetch's own
     assert set(timings["phase"]) == {*PHASES, "total"}
     assert (timings.groupby("run").size() == len(PHASES) + 1).all()
     assert (timings["seconds"] >= 0).all() and (timings["status"] == "ok").all()
     mandelbrot = timings[timings["problem"] == "mandelbrot"]
     assert set(mandelbrot["param.width"]) == {64} and set(mandelbrot["param.maxiter"]) == {50}
     assert set(timings.loc[timings["problem"] == "pi", "param.samples"]) == {200000}
-    assert set(timings["problem"]) == {"mandelbrot", "pi", "heat", "groupby"}
+    assert set(timings["problem"]) == {"mandelbrot", "pi", "heat", "groupby", "fetch"}
+    assert set(timings.loc[timings["problem"] == "fetch", "param.latency_ms"]) == {5.0}
     assert set(timings.loc[timings["problem"] == "heat", "param.nx"]) == {48}
     assert set(timings.loc[timings["variant"] == "mpi", "workers"]) == {1, 2}
     assert set(timings.loc[timings["variant"] == "serial", "workers"]) == {1}
@@ -138,7 +140,13 @@ def test_a_study_of_every_problem_exports_and_plans_its_reproduction(study, tmp_
     run_parbench("export", "--runs", results / "runs.csv", "--log", results / "timings.jsonl",
                  "--name", "smoke", "--out", out)  # fmt: skip
     series = reported.load(out).series
-    assert {s.problem for s in series} == {"mandelbrot", "pi", "heat", "groupby"}
+    assert {s.problem for s in series} == {"mandelbrot", "pi", "heat", "groupby", "fetch"}
+    assert {s.variant for s in series if s.problem == "fetch"} == {
+        "threads",
+        "processes",
+        "mpi",
+        "asyncio",
+    }
     groupby = next(s for s in series if s.problem == "groupby")
     assert groupby.parameters == {"rows": 20000, "keys": 50, "partitions": 4}
     again = tmp_path / "again"
