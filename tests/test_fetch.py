@@ -78,8 +78,12 @@ def test_the_workers_requests_are_in_flight_at_once(tmp_path, variant):
     p = {**params("fetch"), "objects": 2 * workers}
     with store.serving(objects(latency_s=0.4, count=2 * workers), spans_nodes=False) as running:
         module = importlib.import_module(registry.variant_module_name(problem, variant))
-        module.run(problem.bound_to(running.endpoint()).job(p, "io"), RunContext(workers=workers))
-        assert running.most_in_flight == workers
+        ctx = RunContext(workers=workers)
+        module.run(problem.bound_to(running.endpoint()).job(p, "io"), ctx)
+        assert running.most_in_flight == workers and running.in_flight == 0
+    # Six requests of 0.4 s: the workers' busy time is their waits, not a clock reading.
+    assert len(ctx.busy) == workers and min(ctx.busy.values()) >= 0.4, ctx.busy
+    assert 2.4 <= sum(ctx.busy.values()) < 3.9, ctx.busy
 
 
 def test_each_request_waits_for_the_latency_and_the_bandwidth():
@@ -100,8 +104,9 @@ def test_the_store_refuses_a_request_without_the_runs_secret():
         wrong = store.Endpoint(endpoint.host, endpoint.port, "guessed")
         with pytest.raises(client.FetchError, match="object 0: the store answered 403"):
             client.fetch(wrong, 0)
-        with pytest.raises(client.FetchError, match="object 4: the store answered 404"):
-            client.fetch(endpoint, 4)  # objects 0 to 3 only
+        for beyond in (4, 5):  # objects 0 to 3 only
+            with pytest.raises(client.FetchError, match=f"object {beyond}: the store answered 404"):
+                client.fetch(endpoint, beyond)
         assert len(client.fetch(endpoint, 3)) == 32
 
 
@@ -112,15 +117,38 @@ def test_the_store_refuses_a_request_without_the_runs_secret():
         (200, b"abd", hashlib.sha256(b"abc").hexdigest(), "checksum differs"),
         (200, b"ab", hashlib.sha256(b"ab").hexdigest(), "2 bytes arrived of 3"),
         (500, b"abc", hashlib.sha256(b"abc").hexdigest(), "answered 500"),
+        (199, b"abc", hashlib.sha256(b"abc").hexdigest(), "answered 199"),
+        (200, b"abcd", hashlib.sha256(b"abcd").hexdigest(), "4 bytes arrived of 3"),
+        (200, b"abc", "0" * 64, "checksum differs"),  # below the real one: != is not <
+        (200, b"abc", "f" * 64, "checksum differs"),
+        (200, b"abc", None, "checksum differs"),
     ],
 )
 def test_a_corrupt_short_or_failed_transfer_is_an_error_naming_the_object(status, body, checksum, message):
-    headers = {"content-length": "3", store.CHECKSUM_HEADER.lower(): checksum}
+    headers = {"content-length": "3", **({store.CHECKSUM_HEADER.lower(): checksum} if checksum else {})}
     if message is None:
         assert client.checked_digest(5, status, headers, body) == hashlib.sha256(b"abc").digest()
     else:
         with pytest.raises(client.FetchError, match=f"object 5: .*{message}"):
             client.checked_digest(5, status, headers, body)
+
+
+def test_an_answer_without_a_length_is_refused():
+    with pytest.raises(client.FetchError, match="object 2: the store sent no length"):
+        client.checked_digest(2, 200, {store.CHECKSUM_HEADER.lower(): hashlib.sha256(b"").hexdigest()}, b"")
+
+
+def test_the_store_is_made_from_the_parameters_in_seconds_and_bytes():
+    p = {**params("fetch"), "latency_ms": 250.0, "bandwidth_mib_s": 3.0, "object_kib": 5, "objects": 9}
+    assert Fetch().objects(p) == store.Objects(
+        seed=7, count=9, size=5120, latency_s=0.25, bandwidth=3 * 1048576
+    )
+
+
+def test_two_stores_at_once_listen_on_ports_of_their_own_with_secrets_of_32_bytes():
+    with store.serving(objects(), False) as one, store.serving(objects(), False) as two:
+        assert one.endpoint().port != two.endpoint().port
+        assert one.secret != two.secret and min(len(one.secret), len(two.secret)) >= 43  # base64 of 32
 
 
 def test_a_run_fails_loudly_when_its_store_sends_corrupt_objects(tmp_path, monkeypatch):

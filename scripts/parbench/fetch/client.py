@@ -22,7 +22,9 @@ def checked_digest(index: int, status: int, headers: dict[str, str], body: bytes
     short body or a corrupt one is an error naming the object, never a result."""
     if status != 200:
         raise FetchError(f"object {index}: the store answered {status}")
-    length = int(headers.get("content-length", -1))
+    if "content-length" not in headers:
+        raise FetchError(f"object {index}: the store sent no length")
+    length = int(headers["content-length"])
     if len(body) != length:
         raise FetchError(f"object {index}: {len(body)} bytes arrived of {length}")
     digest = hashlib.sha256(body)
