@@ -101,3 +101,36 @@ def test_spark_fetches_what_serial_fetches(tmp_path, references, spark_session, 
     worked = workers_that_worked(record)
     assert 1 <= len(worked) <= workers and os.getpid() not in worked.values(), worked
     assert record["memory"]["peak_mib"] > 0
+
+
+def test_dask_deals_two_fresh_batches_a_worker(tmp_path, dask_client):
+    """Two batches a worker (10 Mandelbrot tasks on 3 workers: 6 futures): few futures for the
+    scheduler, yet a second one per worker that an idle worker can take from a slow one
+    (docs/benchmarks.md). Each run's batches are new keys (pure=False): a repeat of the same
+    run is computed again, never handed a result Dask still holds from the one before."""
+    from distributed import get_task_stream
+
+    (tmp_path / "again").mkdir()
+
+    def batch_keys(stream) -> set[str]:
+        return {str(task["key"]) for task in stream.data if "run_tasks" in str(task["key"])}
+
+    with get_task_stream(dask_client) as first:
+        run(tmp_path, "mandelbrot", "dask", "numpy", 3, client=dask_client)
+    with get_task_stream(dask_client) as second:
+        run(tmp_path / "again", "mandelbrot", "dask", "numpy", 3, client=dask_client)
+    assert len(batch_keys(first)) == len(batch_keys(second)) == 6, (batch_keys(first), batch_keys(second))
+    assert batch_keys(first).isdisjoint(batch_keys(second))
+
+
+def test_spark_warm_up_brings_back_each_workers_share_of_the_result(spark_session):
+    """The warm-up job returns as many bytes as the real job will, split evenly over the workers
+    (rounded down): the result path is warmed before the timed work. Mandelbrot 37 x 29 counts
+    of 4 bytes are 4292 bytes, which 3 workers do not divide: 3 x 1430."""
+    from farm_cases import params
+    from parbench import registry
+    from parbench.farm.variants import spark
+
+    job = registry.problem("mandelbrot").job(params("mandelbrot"), "numpy")
+    assert job.result_bytes() == 37 * 29 * 4
+    assert spark.warm_up(spark_session.sparkContext, job, 3) == 3 * 1430

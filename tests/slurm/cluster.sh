@@ -136,7 +136,10 @@ nodes_idle() {
 }
 
 start_slurm() {
-    alive "$(pid_from "$STATE/run/slurmctld.pid")" || slurmctld
+    # -c: a slurmctld that is not running died with whatever ran last (a killed test session), and
+    # would otherwise recover those jobs as running and hold both nodes until it notices, about
+    # half an hour later, that their processes are gone; this test cluster keeps no jobs across starts.
+    alive "$(pid_from "$STATE/run/slurmctld.pid")" || slurmctld -c
     wait_for 30 scontrol ping || die "slurmctld does not answer (see $STATE/log/slurmctld.log)"
     for node in "${NODES[@]}"; do
         alive "$(pid_from "$STATE/run/slurmd-$node.pid")" || slurmd -N "$node"

@@ -7,20 +7,24 @@ from parbench.farm.schedule import collect_timed, deal
 from parbench.problems.task_farm import Job
 
 
+def warm_up(context, job: Job, workers: int) -> int:
+    """A session's first jobs run while the JVM loads and JIT-compiles its code, on the same cores
+    as the workers (less with C1 only, which the session uses: see spark_session). A warm-up job
+    that loads the kernel and returns as many bytes as each worker's share of the results moves
+    the part spent on the result path into start-up, as a long-lived session would. Returns the
+    bytes it brought back."""
+    share = job.result_bytes() // workers
+    replies = context.parallelize(range(workers), workers).map(lambda _: (job.warm_up(), bytes(share)))
+    return sum(len(reply) for _, reply in replies.collect())
+
+
 def run(job: Job, ctx: RunContext, session=None) -> dict:
     from parbench.frameworks import spark_session
 
     with ctx.phases.phase("startup"):
         spark = spark_session.connect(ctx, session)
         context = spark.session.sparkContext
-        # A session's first jobs run while the JVM loads and JIT-compiles its code, on the same
-        # cores as the workers (less with C1 only, which the session uses: see spark_session).
-        # A warm-up job that loads the kernel and returns as many bytes as each worker's share
-        # of the results moves the part spent on the result path into start-up, as a long-lived
-        # session would.
-        share = job.result_bytes() // ctx.workers
-        warm_up = context.parallelize(range(ctx.workers), ctx.workers)
-        warm_up.map(lambda _: (job.warm_up(), bytes(share))).collect()
+        warm_up(context, job, ctx.workers)
     try:
         with ctx.phases.phase("distribute"):
             hands = deal(job.tasks(), ctx.workers)

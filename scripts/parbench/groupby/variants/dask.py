@@ -72,7 +72,13 @@ def query(files: list[str], job: Job):
     frame = dd.read_parquet(
         files, columns=list(dataset.QUERY_COLUMNS), split_row_groups=False, dtype_backend="pyarrow"
     )
-    level = [dask.delayed(aggregate_partition)(part, job) for part in frame.to_delayed()]
+    return merge_tree([dask.delayed(aggregate_partition)(part, job) for part in frame.to_delayed()], job)
+
+
+def merge_tree(level: list, job: Job):
+    """Merges the partitions' lazy pieces MERGE_FAN_IN at a time, level by level, into one."""
+    import dask
+
     while len(level) > 1:
         level = [
             dask.delayed(merge_pieces)(level[i : i + MERGE_FAN_IN], job.params["keys"])
