@@ -66,3 +66,19 @@ def test_dask_merges_the_partitions_eight_at_a_time_into_one(monkeypatch, leaves
     tree = variant.merge_tree([dask.delayed(i) for i in range(leaves)], SimpleNamespace(params={"keys": 5}))
     assert dask.compute(tree, scheduler="sync")[0] == sum(range(leaves))
     assert sorted(seen) == fan_ins
+
+
+def test_dask_merge_adds_up_each_workers_seconds_and_its_own():
+    """A merge sums the seconds its pieces carry, worker by worker, and adds its own worker's
+    merging time, from none: here the merging worker made none of the pieces."""
+    from parbench.context import worker_name
+    from parbench.groupby.variants.dask import Piece, merge_pieces
+    from parbench.kernels import aggregate
+
+    pieces = [
+        Piece(aggregate.empty(3), {"a:1:1": 0.25}),
+        Piece(aggregate.empty(3), {"a:1:1": 0.5, "b:2:1": 1.0}),
+    ]
+    busy = merge_pieces(pieces, 3).busy
+    assert (busy["a:1:1"], busy["b:2:1"]) == (0.75, 1.0)
+    assert set(busy) == {"a:1:1", "b:2:1", worker_name()} and 0 <= busy[worker_name()] < 0.5, busy

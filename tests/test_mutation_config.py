@@ -88,3 +88,22 @@ def test_make_mutants_runs_and_reports_a_module(tmp_path):
     rerun = json.loads((tmp_path / "results" / "verify.json").read_text())
     assert (rerun["total"], rerun["killed"]) == (kept["total"], kept["total"]), rerun
     assert f"survivors of the full run of {kept['when']}" in page.read_text()
+    # A survivor whose line now reads otherwise (the module changed since) is refused, never
+    # counted as killed without a test run, and the last run's record stays as it was.
+    kept["survivors"] = [
+        {"operator": "core/NumberReplacer", "line": 1, "line_text": "since rewritten", "diff": ""}
+    ]
+    kept["killed"] -= 1
+    (tmp_path / "results" / "verify.json").write_text(json.dumps(kept))
+    refused = subprocess.run(
+        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/verify.py", "--survivors"]
+        + ["--lanes", "1", "--work", str(tmp_path / "work"), "--page", str(page)]
+        + ["--records", str(tmp_path / "results")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert "a survivor of its last run is no longer in it ('since rewritten')" in refused.stderr, (
+        refused.stderr
+    )
+    assert json.loads((tmp_path / "results" / "verify.json").read_text()) == kept

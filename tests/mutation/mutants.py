@@ -255,6 +255,16 @@ def skip_the_killed(module: Module, session: Path) -> None:
                 f"{module.path} has {len(pending)} mutants, its last run {last['total']}: "
                 "the module changed, run it in full"
             )
+        found = {
+            (item.mutations[0].operator_name, lines[item.mutations[0].start_pos[0] - 1].strip())
+            for item in pending
+        }
+        if lost := wanted - found:
+            # A survivor whose line now reads otherwise would be counted as killed untested.
+            raise NoLastRun(
+                f"{module.path}: a survivor of its last run is no longer in it "
+                f"({sorted(lost)[0][1]!r}): the module changed, run it in full"
+            )
         for item in pending:
             mutation = item.mutations[0]
             if (mutation.operator_name, lines[mutation.start_pos[0] - 1].strip()) not in wanted:
