@@ -4,8 +4,10 @@ checkpoint. One cluster and one session serve the module."""
 
 from __future__ import annotations
 
+import importlib
 import os
 
+import numpy as np
 import pytest
 
 from conftest import dask_worker_pids, workers_that_worked
@@ -56,14 +58,56 @@ def test_spark_matches_serial(tmp_path, heat_references, spark_session, kernel, 
 
 
 @pytest.mark.parametrize("variant, handle", [("dask", "dask_client"), ("spark", "spark_session")])
-def test_resume_and_checkpoint(tmp_path, heat_references, request, variant, handle):
-    """Resumes a checkpoint at step 1, writes checkpoints every 2 steps, ends at serial's field."""
+def test_resume_and_checkpoint(tmp_path, heat_references, request, monkeypatch, variant, handle):
+    """Resumes a checkpoint at step 1, writes checkpoints at steps 2 and 4 (every 2 steps, never at
+    the end), each holding serial's field of its step, and ends at serial's field of step 5."""
     handles = {"client" if variant == "dask" else "session": request.getfixturevalue(handle)}
     out = tmp_path / f"heat-{variant}-numpy-2.h5"
     Checkpoint(job(), out).write(1, field(heat_references("numpy", steps=1)))
+    written = {}
+    write = Checkpoint.write
+
+    def record_and_write(checkpoint, step, whole):
+        written[step] = np.array(whole)
+        write(checkpoint, step, whole)
+
+    monkeypatch.setattr(Checkpoint, "write", record_and_write)
     run(tmp_path, variant, "numpy", 2, handles=handles, checkpoint_every=2, steps_per_exchange=2)
     assert attrs(out, "summary")["resumed_from_step"] == 1
     heat_references.check(out, "numpy")
+    assert sorted(written) == [2, 4], sorted(written)
+    for step, whole in written.items():
+        assert (whole == field(heat_references("numpy", steps=step))).all(), step
+
+
+@pytest.mark.parametrize("variant, handle", [("dask", "dask_client"), ("spark", "spark_session")])
+def test_the_loops_time_is_the_kernels_then_communication(
+    tmp_path, heat_references, request, variant, handle
+):
+    """After the loop, `compute` holds the busiest worker's kernel seconds and the rest of the
+    loop's wall time is `communicate` (heat.job.charge_loop): a loop clock read the wrong way
+    (divided, added, multiplied, started at -1 or +1 s) or kernel seconds counted wrongly show as
+    a compute phase that is not the kernel's, or as a phase below zero."""
+    handles = {"client" if variant == "dask" else "session": request.getfixturevalue(handle)}
+    out = run(tmp_path, variant, "numpy", 2, handles=handles, steps_per_exchange=1)
+    record = heat_references.check(out, "numpy")
+    phases, busy = record["phases"], record["worker_busy"]
+    assert busy and all(seconds >= 0 for seconds in phases.values()), phases
+    kernel = max(busy.values())
+    assert kernel <= phases["compute"] <= kernel + 0.05, (phases, busy)
+    assert phases["communicate"] > 0, phases
+
+
+def test_dask_counts_only_this_runs_kernel_seconds(tmp_path, heat_references, dask_client):
+    """Each worker's kernel seconds start from none at the run's start: seconds a worker kept from
+    an earlier run (here 1000, planted in every worker) are not this run's busy time."""
+    dask_client.run(
+        lambda: importlib.import_module("parbench.heat.variants.dask")._kernel_seconds.update(total=1000.0)
+    )
+    record = heat_references.check(
+        run(tmp_path, "dask", "numpy", 2, handles={"client": dask_client}), "numpy"
+    )
+    assert 0 < max(record["worker_busy"].values()) < 1000, record["worker_busy"]
 
 
 @pytest.mark.parametrize(("workers", "nx", "ny"), [THIN_BLOCKS["rows-of-1"], THIN_BLOCKS["rows-of-2"]])
@@ -76,3 +120,11 @@ def test_blocks_one_and_two_rows_thick(tmp_path, request, variant, handle, worke
     depth = 2 if variant == "spark" and nx > 5 else 1
     out = run(tmp_path, variant, "numpy", workers, handles=handles, steps_per_exchange=depth, **overrides)
     assert_textbook(field(out), want)
+
+
+def test_dask_lists_only_the_workers_that_ran_the_kernel():
+    """A chosen worker that held no chunk (the scheduler may give one worker two) replies with no
+    kernel seconds and is not listed as busy."""
+    from parbench.heat.variants.dask import busy_workers
+
+    assert busy_workers([("a:1:1", 0.5), ("b:2:1", 0.0), ("c:3:1", 1e-9)]) == {"a:1:1": 0.5, "c:3:1": 1e-9}

@@ -57,6 +57,12 @@ def kernel_seconds(reset: bool = False) -> tuple[str, float]:
     return worker_name(), seconds
 
 
+def busy_workers(replies) -> dict[str, float]:
+    """Every chosen worker replies with its name and kernel seconds; only those that held a chunk
+    ran the kernel, and a run's record lists only workers that did work."""
+    return {worker: seconds for worker, seconds in replies if seconds > 0}
+
+
 def run(job: HeatJob, ctx: RunContext, client=None) -> dict:
     import dask.array as da
     from dask import delayed
@@ -107,8 +113,7 @@ def run(job: HeatJob, ctx: RunContext, client=None) -> dict:
                     checkpoint.write(stop, field.compute())
         with ctx.phases.phase("communicate"):
             whole = field.compute()
-        # Every worker replies; only those that held a chunk ran the kernel.
-        busy = {w: s for w, s in dask.run(kernel_seconds, workers=workers).values() if s > 0}
+        busy = busy_workers(dask.run(kernel_seconds, workers=workers).values())
         charge_loop(ctx, wall, busy)
         checkpoint.remove()
         return result(whole, start)
