@@ -81,6 +81,20 @@ def test_resume_and_checkpoint(tmp_path, heat_references, request, monkeypatch, 
 
 
 @pytest.mark.parametrize("variant, handle", [("dask", "dask_client"), ("spark", "spark_session")])
+def test_a_run_resumed_at_its_last_step_ends_with_the_checkpoints_field(
+    tmp_path, heat_references, request, variant, handle
+):
+    """A checkpoint at the run's last step (left by a longer run) leaves no step to compute: the
+    result is the checkpoint's field, gathered from the blocks as read."""
+    handles = {"client" if variant == "dask" else "session": request.getfixturevalue(handle)}
+    out = tmp_path / f"heat-{variant}-numpy-2.h5"
+    Checkpoint(job(steps=4), out).write(4, field(heat_references("numpy", steps=4)))
+    run(tmp_path, variant, "numpy", 2, handles=handles, steps=4)
+    assert attrs(out, "summary")["resumed_from_step"] == 4
+    heat_references.check(out, "numpy", steps=4)
+
+
+@pytest.mark.parametrize("variant, handle", [("dask", "dask_client"), ("spark", "spark_session")])
 def test_the_loops_time_is_the_kernels_then_communication(
     tmp_path, heat_references, request, variant, handle
 ):
@@ -128,3 +142,33 @@ def test_dask_lists_only_the_workers_that_ran_the_kernel():
     from parbench.heat.variants.dask import busy_workers
 
     assert busy_workers([("a:1:1", 0.5), ("b:2:1", 0.0), ("c:3:1", 1e-9)]) == {"a:1:1": 0.5, "c:3:1": 1e-9}
+
+
+def test_spark_cuts_the_lineage_every_few_rounds_and_leaves_nothing_cached(
+    tmp_path, heat_references, spark_session, monkeypatch
+):
+    """Each round's RDD is built on the one before; every LINEAGE_ROUNDS-th round cuts that
+    lineage (localCheckpoint), and each round unpersists the one before, so that the session
+    neither replans a lineage growing with the steps nor keeps every round's blocks cached. With
+    the cut every 3 rounds, 7 rounds cut twice (after rounds 3 and 6), and the session holds the
+    same cached RDDs after the run as before it."""
+    from pyspark import RDD
+
+    from parbench.heat.variants import spark
+
+    cuts = []
+    cut = RDD.localCheckpoint
+
+    def count_and_cut(rdd):
+        cuts.append(rdd.id())
+        return cut(rdd)
+
+    monkeypatch.setattr(spark, "LINEAGE_ROUNDS", 3)
+    monkeypatch.setattr(RDD, "localCheckpoint", count_and_cut)
+    cached = set(spark_session.sparkContext._jsc.getPersistentRDDs().keySet())
+    out = run(
+        tmp_path, "spark", "numpy", 2, handles={"session": spark_session}, steps=7, steps_per_exchange=1
+    )
+    heat_references.check(out, "numpy", steps=7)
+    assert len(cuts) == 2, cuts
+    assert set(spark_session.sparkContext._jsc.getPersistentRDDs().keySet()) == cached

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pickle
 import textwrap
+from pathlib import PurePosixPath
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from parbench.plugins import SimpleProblem, loader, probe
 from parbench.plugins.simple import DEFAULT_TASK_BYTES
 from parbench.problems import plugin_import
 from parbench.problems.base import TASK_BYTES
+from parbench.problems.task_farm import TaskFarmProblem
 
 
 @pytest.fixture
@@ -255,6 +257,45 @@ def test_an_inexact_answer_is_refused_only_when_exact_is_declared():
         probed(problem(compute=lambda t, p: next(kinds)))
 
 
+def test_the_probe_computes_by_default_and_takes_an_answer_as_exact_unless_told():
+    """probe() without `compute` runs the first task twice; a full task farm that declares
+    nothing about exactness (no `exact`) is held to an exact answer."""
+    calls = []
+    p = problem(compute=lambda t, q: calls.append(t) or t)
+    p.plugin = "mylab.module"
+    probe.probe(p, {}, "python")
+    assert calls == [3, 3]
+
+    class Drifting(TaskFarmProblem):
+        name, plugin, kernels, default_kernel, params = "drifting", "mylab.module", ("python",), "python", ()
+
+        def tasks(self, p):
+            return [0]
+
+        def compute(self, task, p, kernel):
+            return np.array([next(draws)])
+
+    draws = iter(range(10))
+    assert not hasattr(Drifting(), "exact")
+    with pytest.raises(UsageError, match="plugin drifting \\(mylab.module\\): compute\\(\\) gave different"):
+        probe.probe(Drifting(), {}, "python")
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (np.int64(1), np.int32(1)),
+        (np.array([1.0]), np.array([1.0], dtype=np.float32)),
+        (np.zeros(2), np.zeros(3)),
+        (np.zeros((2, 1)), np.zeros(2)),
+        (np.array([1.0, 2.0]), np.array([2.0, 1.0])),
+    ],
+)
+def test_the_probe_calls_two_answers_the_same_only_with_one_dtype_shape_and_values(a, b):
+    assert not probe.same(a, b) and not probe.same(b, a)
+    assert probe.same(a, a.copy()) and probe.same(np.array([1.0, np.nan]), np.array([1.0, np.nan]))
+
+
 def test_tasks_of_a_class_of_the_plugins_own_file_are_refused(tmp_path):
     path = tmp_path / "own.py"
     write(path, "class Task(tuple):\n    pass\n")
@@ -266,10 +307,18 @@ def test_tasks_of_a_class_of_the_plugins_own_file_are_refused(tmp_path):
 
 
 def test_the_modules_a_pickle_needs_are_found():
+    """Exactly the modules named, by GLOBAL (protocol 2) and by STACK_GLOBAL (protocol 4 and up),
+    and no string that is only data."""
     assert "numpy" in probe.modules_named(pickle.dumps(np.arange(2)))
     ordered = __import__("collections").OrderedDict()
-    assert "collections" in probe.modules_named(pickle.dumps(ordered, protocol=2))
-    assert probe.modules_named(pickle.dumps((1, "a", [2.0]))) == set()
+    assert probe.modules_named(pickle.dumps(ordered, protocol=2)) == {"collections"}
+    fraction, path = __import__("fractions").Fraction(1, 3), PurePosixPath("a")
+    data = ("x", "y", "z", fraction, "w", path, "v")
+    for protocol in (4, 5):
+        assert probe.modules_named(pickle.dumps(data, protocol=protocol)) == {"fractions", "pathlib"}, (
+            protocol
+        )
+    assert probe.modules_named(pickle.dumps((1, "a", "b", [2.0]))) == set()
 
 
 def test_a_plugins_estimates_feed_the_slurm_requests(fresh_registry):
