@@ -391,8 +391,20 @@ def test_a_plugins_answer_with_another_shape_or_field_fails():
     want = {"result": np.zeros(4)}
     for problem in (simple(), simple(rtol=0.5)):
         assert "shape (3,)" in problem.compare({"result": np.zeros(3)}, want)
+        assert "shape (5,)" in problem.compare({"result": np.zeros(5)}, want)
         assert "reference has ['result']" in problem.compare({"other": np.zeros(4)}, want)
         assert "reference has ['result']" in problem.compare({"result": np.zeros(4), "x": np.zeros(1)}, want)
+
+
+def test_a_plugins_tolerance_counts_what_is_outside_and_takes_nan_for_nan():
+    """The message counts the elements outside the tolerance (2 of 5 here), and a NaN where the
+    reference has NaN is the same answer, with a tolerance as without."""
+    want = {"result": np.array([1.0, np.nan, 3.0, 4.0, 5.0])}
+    problem = simple(rtol=1e-9)
+    assert problem.compare({"result": want["result"].copy()}, want) is None
+    got = want["result"] + np.array([0.0, 0.0, 1.0, 0.0, 1.0])
+    message = problem.compare({"result": got}, want)
+    assert message.startswith("result[2] is 4.0 but the reference has 3.0") and "(2 of 5 elements)" in message
 
 
 def test_verify_names_the_plugin_to_load_only_for_a_problem_it_does_not_know():

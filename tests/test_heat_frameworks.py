@@ -150,25 +150,21 @@ def test_spark_cuts_the_lineage_every_few_rounds_and_leaves_nothing_cached(
     """Each round's RDD is built on the one before; every LINEAGE_ROUNDS-th round cuts that
     lineage (localCheckpoint), and each round unpersists the one before, so that the session
     neither replans a lineage growing with the steps nor keeps every round's blocks cached. With
-    the cut every 3 rounds, 7 rounds cut twice (after rounds 3 and 6), and the session holds the
+    the cut every 3 rounds, 7 rounds (0 to 6) are cut at rounds 2 and 5, and the session holds the
     same cached RDDs after the run as before it."""
     from pyspark import RDD
 
     from parbench.heat.variants import spark
 
-    cuts = []
-    cut = RDD.localCheckpoint
-
-    def count_and_cut(rdd):
-        cuts.append(rdd.id())
-        return cut(rdd)
-
+    rounds, cuts = [], []  # ids of each round's RDD (cached once per round) and of those cut
+    cache, cut = RDD.cache, RDD.localCheckpoint
     monkeypatch.setattr(spark, "LINEAGE_ROUNDS", 3)
-    monkeypatch.setattr(RDD, "localCheckpoint", count_and_cut)
+    monkeypatch.setattr(RDD, "cache", lambda rdd: rounds.append(rdd.id()) or cache(rdd))
+    monkeypatch.setattr(RDD, "localCheckpoint", lambda rdd: cuts.append(rdd.id()) or cut(rdd))
     cached = set(spark_session.sparkContext._jsc.getPersistentRDDs().keySet())
     out = run(
         tmp_path, "spark", "numpy", 2, handles={"session": spark_session}, steps=7, steps_per_exchange=1
     )
     heat_references.check(out, "numpy", steps=7)
-    assert len(cuts) == 2, cuts
+    assert len(rounds) == 7 and [rounds.index(rdd) for rdd in cuts] == [2, 5], (rounds, cuts)
     assert set(spark_session.sparkContext._jsc.getPersistentRDDs().keySet()) == cached
