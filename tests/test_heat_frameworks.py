@@ -100,8 +100,9 @@ def test_the_loops_time_is_the_kernels_then_communication(
 ):
     """After the loop, `compute` holds the busiest worker's kernel seconds and the rest of the
     loop's wall time is `communicate` (heat.job.charge_loop): a loop clock read the wrong way
-    (divided, added, multiplied, started at -1 or +1 s) or kernel seconds counted wrongly show as
-    a compute phase that is not the kernel's, or as a phase below zero."""
+    (divided, added, multiplied, started at -1 or +1 s) or kernel seconds counted wrongly (a tally
+    that starts at a second) show as a compute phase that is not the kernel's, as a phase below
+    zero, or as more kernel seconds than five steps of a small grid take."""
     handles = {"client" if variant == "dask" else "session": request.getfixturevalue(handle)}
     out = run(tmp_path, variant, "numpy", 2, handles=handles, steps_per_exchange=1)
     record = heat_references.check(out, "numpy")
@@ -109,6 +110,9 @@ def test_the_loops_time_is_the_kernels_then_communication(
     assert busy and all(seconds >= 0 for seconds in phases.values()), phases
     kernel = max(busy.values())
     assert kernel <= phases["compute"] <= kernel + 0.05, (phases, busy)
+    # Five steps of a 23 x 19 grid are microseconds of kernel: a second added to a worker's
+    # tally anywhere shows here, although the split above would follow it.
+    assert kernel < 0.5, busy
     assert phases["communicate"] > 0, phases
 
 

@@ -55,6 +55,18 @@ def test_each_equivalent_survivor_names_a_line_of_its_module_and_a_reason(entry)
     assert re.fullmatch(r"core/\S+", entry["operator"]) and len(entry["reason"]) > 20
 
 
+def survivors_again(tmp_path, page) -> subprocess.CompletedProcess:
+    """`make mutants SURVIVORS=1` on verify.py, with the test's own work folder, page and records."""
+    return subprocess.run(
+        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/verify.py", "--survivors"]
+        + ["--lanes", "1", "--work", str(tmp_path / "work"), "--page", str(page)]
+        + ["--records", str(tmp_path / "results")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 def test_make_mutants_runs_and_reports_a_module(tmp_path):
     """The tool itself, on the smallest module: a copy of the tree, cosmic-ray's run, the page with
     the kill rate (verify.py's tests kill every mutant) and the modules not run yet."""
@@ -76,14 +88,7 @@ def test_make_mutants_runs_and_reports_a_module(tmp_path):
     kept = json.loads((tmp_path / "results" / "verify.json").read_text())
     assert kept["module"] == "scripts/parbench/verify.py" and kept["killed"] == kept["total"] > 0, kept
     # Only the last run's survivors again (none here): its kills stand, and the row says so.
-    again = subprocess.run(
-        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/verify.py", "--survivors"]
-        + ["--lanes", "1", "--work", str(tmp_path / "work"), "--page", str(page)]
-        + ["--records", str(tmp_path / "results")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    again = survivors_again(tmp_path, page)
     assert again.returncode == 0, again.stdout + again.stderr
     rerun = json.loads((tmp_path / "results" / "verify.json").read_text())
     assert (rerun["total"], rerun["killed"]) == (kept["total"], kept["total"]), rerun
@@ -95,14 +100,7 @@ def test_make_mutants_runs_and_reports_a_module(tmp_path):
     ]
     kept["killed"] -= 1
     (tmp_path / "results" / "verify.json").write_text(json.dumps(kept))
-    refused = subprocess.run(
-        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/verify.py", "--survivors"]
-        + ["--lanes", "1", "--work", str(tmp_path / "work"), "--page", str(page)]
-        + ["--records", str(tmp_path / "results")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    refused = survivors_again(tmp_path, page)
     assert "a survivor of its last run is no longer in it ('since rewritten')" in refused.stderr, (
         refused.stderr
     )
