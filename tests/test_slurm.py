@@ -39,6 +39,9 @@ MANDELBROT = ("--width", "256", "--height", "128", "--rows-per-task", "8")
 def slurm():
     """The running cluster; the environment jobs get (this venv first on PATH: jobs inherit it)."""
     started_here = slurm_cluster.start_or_unavailable()
+    if not started_here:
+        # A cluster that was already up may still hold the jobs of a session killed mid-test.
+        slurm_cluster.idle_cluster()
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     try:
         yield env
