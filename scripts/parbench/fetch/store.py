@@ -72,18 +72,22 @@ class Handler(BaseHTTPRequestHandler):
         if not found or int(found[1]) >= objects.count:
             self.send_error(404, f"no object {self.path}")
             return
+        body = object_bytes(objects.seed, int(found[1]), objects.size)
+        chunks = [body[start : start + CHUNK] for start in range(0, len(body), CHUNK)]
         with self.server.serving_one():
             time.sleep(objects.latency_s)
-            body = object_bytes(objects.seed, int(found[1]), objects.size)
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(len(body)))
             self.send_header(CHECKSUM_HEADER, hashlib.sha256(body).hexdigest())
             self.end_headers()
-            for start in range(0, len(body), CHUNK):
-                chunk = body[start : start + CHUNK]
+            for index, chunk in enumerate(chunks):
                 time.sleep(len(chunk) / objects.bandwidth)  # before: the chunk arrives once sent
-                self.wfile.write(chunk)
+                if index < len(chunks) - 1:
+                    self.wfile.write(chunk)
+        # The request stops counting before its last bytes leave: a client that starts its next
+        # request the moment they arrive never finds this one still counted.
+        self.wfile.write(chunks[-1])
 
     def log_message(self, *args):
         pass  # one line per request would drown the run's log
