@@ -255,21 +255,20 @@ def skip_the_killed(module: Module, session: Path) -> None:
                 f"{module.path} has {len(pending)} mutants, its last run {last['total']}: "
                 "the module changed, run it in full"
             )
-        found = {
-            (item.mutations[0].operator_name, lines[item.mutations[0].start_pos[0] - 1].strip())
+        keys = {
+            item.job_id: (item.mutations[0].operator_name, lines[item.mutations[0].start_pos[0] - 1].strip())
             for item in pending
         }
-        if lost := wanted - found:
+        if lost := wanted - set(keys.values()):
             # A survivor whose line now reads otherwise would be counted as killed untested.
             raise NoLastRun(
                 f"{module.path}: a survivor of its last run is no longer in it "
                 f"({sorted(lost)[0][1]!r}): the module changed, run it in full"
             )
-        for item in pending:
-            mutation = item.mutations[0]
-            if (mutation.operator_name, lines[mutation.start_pos[0] - 1].strip()) not in wanted:
+        for job_id, key in keys.items():
+            if key not in wanted:
                 killed = WorkResult(output="killed in the last run", worker_outcome=WorkerOutcome.SKIPPED)
-                db.set_result(item.job_id, killed)
+                db.set_result(job_id, killed)
 
 
 def merged_with_last(module: Module, rerun: dict) -> dict:
