@@ -31,6 +31,16 @@ def jobs_run(text: str) -> dict[str, int]:
     return {rule: count for rule, count in found.items() if rule not in ("total", "all")}
 
 
+def chained_parts(text: str) -> int:
+    """The verification parts Snakemake started only after the previous part of their case had
+    finished, read from its log: each job's block names its inputs."""
+    chained = 0
+    for block in text.split("\nlocalrule verify_part:")[1:]:
+        inputs = block.split("\n    output:")[0]
+        chained += bool(re.search(r"results/verify/[^,]+/part[0-9]+\.json", inputs))
+    return chained
+
+
 @pytest.mark.timeout(1200)  # a few minutes on a busy 2-core machine
 def test_thousands_of_runs_are_verified_collected_and_reported(tmp_path):
     workdir = tmp_path / "study"
@@ -45,9 +55,10 @@ def test_thousands_of_runs_are_verified_collected_and_reported(tmp_path):
     done = snakemake(workdir, "--cores", "2", configfile=workdir / "config.yaml", timeout=1500)
     text = output_of(done)
     assert done.returncode != 0, "the gate should fail on the two mismatched runs"
-    assert jobs_run(text) == {"verify": 2, "collect": 1, "html_report": 1, "verification_gate": 1}, text[
-        -3000:
-    ]
+    # Each case's 1,800 runs are verified in parts of 100, which run one after another.
+    parts = {"verify_part": 2 * 18, "verify": 2}
+    assert jobs_run(text) == {**parts, "collect": 1, "html_report": 1, "verification_gate": 1}, text[-3000:]
+    assert chained_parts(text) == 2 * 17
     assert f"{len(MISMATCHED)} of {len(runs)} runs do not match their serial reference" in text
     assert "pi/tiny/numpy/threads/w7-r3: hits[] is" in text
     assert "mandelbrot/tiny/numpy/mpi/w32-r8: counts[0, 0] is" in text

@@ -163,6 +163,7 @@ wildcard_constraints:
     span=r"(?:-n(?:[2-9]|[1-9][0-9]+))?",
     repeat=r"[1-9][0-9]*",
     scale=r"[1-9][0-9]*",
+    part=r"[1-9][0-9]*",
 
 
 def timed_slots():
@@ -285,24 +286,43 @@ def collected_runs():
     return cases
 
 
-def case_runs(wildcards):
-    return collected_runs()[plan.CASE.format(**wildcards)]
+def part_runs(wildcards):
+    """The runs of one verification part of a case (plan.verification_parts)."""
+    runs = collected_runs()[plan.CASE.format(**wildcards)]
+    return plan.verification_parts(runs)[int(wildcards.part) - 1]
 
 
-def case_inputs(wildcards):
-    """The files the verify job of a case reads: each run's result and timing record (collect
-    reads the records and benchmarks the status file names) and the references."""
-    runs = case_runs(wildcards)
-    return {
+def part_inputs(wildcards):
+    """The files a verification part reads: each run's result and timing record (collect reads
+    the records and benchmarks the status file names) and the references; and the previous
+    part's status, so that a case's parts run one after another."""
+    runs = part_runs(wildcards)
+    inputs = {
         "results": [run.path(plan.RESULT) for run in runs],
         "records": [run.path(plan.RECORD) for run in runs],
         "benchmarks": [run.path(plan.RUN_BENCHMARK) for run in runs],
         "references": sorted({STUDY.reference(run) for run in runs}),
     }
+    part = int(wildcards.part)
+    if part > 1:
+        inputs["previous"] = part_status(wildcards, part - 1)
+    return inputs
 
 
-def case_description(wildcards):
-    return [run_description(run) for run in case_runs(wildcards)]
+def part_description(wildcards):
+    return [run_description(run) for run in part_runs(wildcards)]
+
+
+def case_parts(wildcards):
+    """The status files of a case's verification parts."""
+    runs = collected_runs()[plan.CASE.format(**wildcards)]
+    count = len(plan.verification_parts(runs))
+    return [part_status(wildcards, part) for part in range(1, count + 1)]
+
+
+def part_status(wildcards, part):
+    w = wildcards
+    return plan.PART_STATUS.format(problem=w.problem, size=w.size, kernel=w.kernel, part=part)
 
 
 def collected_cases():

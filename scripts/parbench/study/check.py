@@ -1,6 +1,6 @@
 """Verification inside a study, one case at a time: every run of one problem, size and kernel is
-compared with its serial reference in one process, which reads each reference once. The case's
-status file holds each run's status (ok, or mismatch with the first difference), so the report
+compared with its serial reference, a part of the case's runs in one process, which reads each
+reference once. The case's status file, joined from its parts', holds each run's status (ok, or mismatch with the first difference), so the report
 shows every failed run; the gate then fails the workflow, naming each run that did not match."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from parbench.errors import UsageError
 from parbench.verify import Mismatch, compare
 
 
-def check_case(runs: list[dict], status_path, log=sys.stderr) -> list[dict]:
-    """Compares each run (its labels and files, with `result` and `reference`) with its reference
-    and writes the case's status file; returns the statuses. A missing or corrupt result or
+def check_part(runs: list[dict], status_path, log=sys.stderr) -> list[dict]:
+    """Compares each run of a verification part (its labels and files, with `result` and
+    `reference`) with its reference and writes the part's status file; returns the statuses. A missing or corrupt result or
     reference is a UsageError naming the run (raised), never a status: it has to be produced again.
     """
     statuses, references = [], {}
@@ -33,6 +33,16 @@ def check_case(runs: list[dict], status_path, log=sys.stderr) -> list[dict]:
             raise UsageError(f"run {run['id']}", f"{error}; remove it and run the study again") from None
         print(f"{status['status']}: {run['id']} {status['message']}".rstrip(), file=log)
         statuses.append({**run, **status})
+    output.write_text_atomically(status_path, json.dumps({"runs": statuses}, indent=0, sort_keys=True) + "\n")
+    return statuses
+
+
+def join_parts(part_paths, status_path, log=sys.stderr) -> list[dict]:
+    """Writes the case's status file from its parts' (parbench.study.plan.verification_parts), the
+    runs in the parts' order; returns the statuses."""
+    statuses = read_statuses(part_paths)
+    failed = sum(status["status"] != "ok" for status in statuses)
+    print(f"{len(statuses)} runs in {len(part_paths)} parts: {failed} mismatched", file=log)
     output.write_text_atomically(status_path, json.dumps({"runs": statuses}, indent=0, sort_keys=True) + "\n")
     return statuses
 

@@ -20,11 +20,16 @@ RESULT = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{re
 RECORD = "results/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.jsonl"
 RUN_LOG = "logs/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.log"
 RUN_BENCHMARK = "results/benchmarks/runs/{problem}/{size}/{kernel}/{variant}/w{workers}{span}-r{repeat}.tsv"
-# Verification is one job per case (every run of one problem, size and kernel): its status file
-# holds the status of each of the case's runs.
+# Verification is by case (every run of one problem, size and kernel), in parts of at most
+# VERIFY_PART runs, one job each: Snakemake's work in preparing a job grows with its inputs times
+# the jobs that make them, so one job of a case's thousands of runs cost it O(runs²). The case's
+# status file joins its parts' and holds the status of each of the case's runs.
 CASE = "{problem}/{size}/{kernel}"
 CASE_STATUS = "results/verify/{problem}/{size}/{kernel}.json"
 CASE_LOG = "logs/verify/{problem}/{size}/{kernel}.log"
+VERIFY_PART = 100
+PART_STATUS = "results/verify/{problem}/{size}/{kernel}/part{part}.json"
+PART_LOG = "logs/verify/{problem}/{size}/{kernel}/part{part}.log"
 # The study's outputs, each spelled here only (the rules, the final targets and the help texts
 # take them from here).
 TIMINGS = "results/timings.csv"
@@ -68,6 +73,11 @@ class Run:
 
     def path(self, template: str) -> str:
         return template.format(**asdict(self), span=span(self.nodes))
+
+
+def verification_parts(runs: list) -> list[list]:
+    """A case's runs (in the order given) cut into its verification parts, numbered from 1."""
+    return [runs[start : start + VERIFY_PART] for start in range(0, len(runs), VERIFY_PART)]
 
 
 def span(nodes: int) -> str:
