@@ -35,7 +35,7 @@ lint: $(STAMP)
 
 # The config schema, generated from the registry (tests/test_workflow_config.py checks it is current).
 schema: $(STAMP)
-	$(BIN)/python -m parbench.study.schema > workflow/schemas/config.schema.yaml
+	$(BIN)/python -m parbench.planning.schema > workflow/schemas/config.schema.yaml
 
 constraints: $(STAMP)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^parbench' > envs/constraints.txt
@@ -44,7 +44,7 @@ clean:
 	rm -rf results logs .snakemake
 
 # Mutation testing of the numerical core (docs/mutation.md). Long: not part of `make test`.
-# MODULES=scripts/parbench/verify.py limits it to some modules; LANES=1 to one core;
+# MODULES=scripts/parbench/results/verify.py limits it to some modules; LANES=1 to one core;
 # SURVIVORS=1 re-tests only the mutants that survived each module's last run.
 MODULES ?=
 LANES ?= 2

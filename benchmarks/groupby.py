@@ -18,7 +18,7 @@ Crossover: every variant is run at two sizes, N and N/4, and its time fitted as
 (fixed: start-up, teardown and each query's own overhead; per_row from the compute phases). The
 data size at which a framework beats serial including its start-up is where the lines cross:
 rows* = (fixed_f - fixed_serial) / (per_row_serial - per_row_f). The same model
-(parbench.study.crossover) gives the study report's crossover table. Targets from the issue are checked
+(parbench.report.crossover) gives the study report's crossover table. Targets from the issue are checked
 at the end: met, MISSED, or UNDECIDED on this host when the interval straddles the target; the
 exit status is 1 if one is missed (never with --quick).
 """
@@ -33,7 +33,7 @@ from functools import partial
 from pathlib import Path
 
 from parbench import stats
-from parbench.study.crossover import NEVER, cost_line, crossover_rows, describe
+from parbench.report.crossover import NEVER, cost_line, crossover_rows, describe
 from runs import (
     add_repeats_option,
     compute_times,
@@ -188,7 +188,7 @@ def judge_speedups(records: dict, rows: int, kernels: list[str], variants: list[
 
 def crossover(records: dict, sizes: tuple[int, int], variant: str, kernel: str, bytes_per_row: float) -> str:
     """Where `variant` at 2 workers, start-up included, starts to beat serial pandas (the model of
-    parbench.study.crossover, which the study's report uses too)."""
+    parbench.report.crossover, which the study's report uses too)."""
 
     def line(name, k, w):
         points = [records[rows, name, k, w] for rows in sizes]

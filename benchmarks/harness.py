@@ -39,8 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import results_tree  # noqa: E402
-from parbench.study import config as study_config  # noqa: E402
-from parbench.study import plan, requests  # noqa: E402
+from parbench import requests  # noqa: E402
+from parbench.planning import config as study_config  # noqa: E402
+from parbench.planning import plan  # noqa: E402
 from workflow_cases import command, environment  # noqa: E402
 
 VARIANTS = ["serial", "threads", "processes", "futures-threads", "futures-processes", "mpi", "dask", "spark"]

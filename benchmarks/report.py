@@ -1,4 +1,4 @@
-"""How long the report takes for a study at cluster scale: a synthetic study (parbench.study.synthetic)
+"""How long the report takes for a study at cluster scale: a synthetic study (parbench.report.synthetic)
 of 8 variants x 4 problems x 2 kernels x 10 worker counts (1 to 512, 32 to a node) x 3 repeats,
 written as the collected tables, then `parbench report` as the workflow runs it, timed in its parts:
 reading and analysing the tables, building the page, writing the page, and the SVG and CSV copies
@@ -15,7 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from parbench.study import collect, report, synthetic
+from parbench.report import page as report_page
+from parbench.report import synthetic
+from parbench.results import collect
 
 TARGET_S = 60.0
 
@@ -33,16 +35,16 @@ def main() -> int:
     collect.write(study, paths["timings"], paths["worker_busy"], paths["runs"], out / "timings.jsonl")
     print(f"synthetic study: {len(study['runs'])} runs, {len(study['worker_busy'])} worker rows in {out}")
 
-    report.vega_bundle()  # the first report on a machine bundles Vega's JavaScript once (cached)
+    report_page.vega_bundle()  # the first report on a machine bundles Vega's JavaScript once (cached)
     seconds, cpu = {}, {}
     began, began_cpu = time.perf_counter(), time.process_time()
     tables = collect.read_tables(paths["timings"], paths["worker_busy"], paths["runs"])
     log = [json.loads(line) for line in (out / "timings.jsonl").read_text().splitlines()]
-    page = report.build(tables, log, weak=False, title="parbench study (synthetic, 512 workers)")
+    page = report_page.build(tables, log, weak=False, title="parbench study (synthetic, 512 workers)")
     seconds["read and analyse"] = time.perf_counter() - began
     cpu["read and analyse"] = time.process_time() - began_cpu
     began, began_cpu = time.perf_counter(), time.process_time()
-    text = report.render(page)
+    text = report_page.render(page)
     seconds["build the page"] = time.perf_counter() - began
     cpu["build the page"] = time.process_time() - began_cpu
     began, began_cpu = time.perf_counter(), time.process_time()
@@ -50,7 +52,7 @@ def main() -> int:
     seconds["write the page"] = time.perf_counter() - began
     cpu["write the page"] = time.process_time() - began_cpu
     began, began_cpu = time.perf_counter(), time.process_time()
-    written = report.write_items(page, out / "items")
+    written = report_page.write_items(page, out / "items")
     seconds[f"{len(written)} SVG and CSV items"] = time.perf_counter() - began
     cpu[f"{len(written)} SVG and CSV items"] = time.process_time() - began_cpu
     total = sum(seconds.values())

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from parbench.results.verify import verify
 from parbench.runner import RunRequest, execute
-from parbench.verify import verify
 
 KERNELS = ("python", "numpy", "numba")
 WORKERS = (1, 2, 3)  # 3 on a 2-core machine: uneven splits, more workers than cores

@@ -8,8 +8,8 @@ import h5py
 import numpy as np
 
 from parbench import registry
+from parbench.results.verify import verify
 from parbench.runner import RunRequest, execute
-from parbench.verify import verify
 
 KERNELS = ("python", "numpy", "numba")
 WORKERS = (1, 2, 3)

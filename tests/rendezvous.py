@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from parbench.context import worker_name
+from parbench.contracts.problem import first_difference
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.params import Param
-from parbench.problems.base import first_difference
-from parbench.problems.task_farm import TaskFarmProblem
 
 
 class Rendezvous(TaskFarmProblem):

@@ -5,7 +5,7 @@ without running thousands of programs.
 Each case's serial reference is a real `parbench run`; each run's result is a hard link to it (so
 it verifies), except the runs asked to mismatch, which get a copy with one value changed. Each run
 gets a timing record (the reference's, relabelled, with phase timings that follow Amdahl's law),
-a Snakemake benchmark file and a log, at the paths of parbench.study.plan.
+a Snakemake benchmark file and a log, at the paths of parbench.planning.plan.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import h5py
 import yaml
 
 from parbench import output
-from parbench.study import config as study_config
-from parbench.study import plan
+from parbench.planning import config as study_config
+from parbench.planning import plan
 from parbench.timing import PHASES
 
 ROOT = Path(__file__).resolve().parents[1]

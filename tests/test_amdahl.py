@@ -10,8 +10,8 @@ import pytest
 
 from conftest import run_in_process, run_mpi
 from parbench import output, registry
+from parbench.results.verify import verify
 from parbench.runner import RunRequest, execute
-from parbench.verify import verify
 
 # 12 tasks: every worker count up to 4 divides them, so T(n) = w(1-p) + wp/n exactly.
 SMALL = {"work": 0.4, "parallel_proportion": 0.75, "tasks": 12, "rate": 200_000}
@@ -134,7 +134,7 @@ def test_bad_parameters_are_refused_before_any_work(tmp_path, capsys, option, va
 def test_the_reports_amdahl_fit_recovers_the_parallel_proportion(tmp_path):
     """Threads sleeping at 1 to 4 workers (more workers than cores cost nothing here: a sleep
     needs no core) follow T(n) = w(1-p) + wp/n; the report's fit must give back 1 - p."""
-    from parbench.study import analysis
+    from parbench.report import analysis
 
     work, share = 2.0, 0.6
     rows = []

@@ -1,4 +1,4 @@
-"""The course's six claims judged from a study's own points (parbench.study.claims): each verdict
+"""The course's six claims judged from a study's own points (parbench.report.claims): each verdict
 worked out by hand from made-up runs, both ways where the data allow it, and "not measured"
 (with what to add) where the study lacks what a claim needs."""
 
@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from browser import chromium  # noqa: F401 (a fixture)
-from parbench.study import analysis, claims, report, synthetic
+from parbench.report import analysis, claims, synthetic
+from parbench.report import page as report_page
 
 NO_PHASES = pd.DataFrame(columns=["run", "phase", "seconds"])
 NO_BUSY = pd.DataFrame(columns=["run", "worker", "busy_s", "workers"])
@@ -169,9 +170,9 @@ def test_the_report_shows_the_claims_and_memory_in_a_browser(chromium, tmp_path)
     """A made-up study: the claims section lists all six claims, each with a verdict, and both
     memory figures are drawn with their marks."""
     study = synthetic.study(problems=("pi", "heat", "fetch"), kernels=1, workers=(1, 2, 4), repeats=6)
-    page = report.build(study, study["log"], weak=False, title="claims")
+    page = report_page.build(study, study["log"], weak=False, title="claims")
     path = tmp_path / "index.html"
-    path.write_text(report.render(page), encoding="utf-8")
+    path.write_text(report_page.render(page), encoding="utf-8")
     browser = chromium.open(path)
     state = browser.evaluate("window.parbenchCharts")
     assert state["failed"] == [] and state["rendered"] == state["total"]

@@ -7,10 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from parbench import registry, verify
+from parbench import registry
 from parbench.errors import UsageError
 from parbench.problems import groupby, heat
-from parbench.verify import Mismatch
+from parbench.results import verify
+from parbench.results.verify import Mismatch
 
 
 def compare(problem: str, result: dict, reference: dict) -> str | None:

@@ -15,10 +15,10 @@ import pytest
 
 import rendezvous
 from parbench.context import RunContext, worker_name
+from parbench.contracts.problem import first_difference
+from parbench.contracts.task_farm import Job, TaskFarmProblem
 from parbench.farm.variants import futures_threads, processes, threads
 from parbench.params import Param
-from parbench.problems.base import first_difference
-from parbench.problems.task_farm import Job, TaskFarmProblem
 
 
 class Scripted(TaskFarmProblem):

@@ -23,7 +23,7 @@ from parbench.errors import UsageError
 from parbench.fetch import client, store
 from parbench.launchers import network
 from parbench.problems.fetch import Fetch
-from parbench.verify import verify
+from parbench.results.verify import verify
 
 SIZE = IO_SIZES["fetch"]
 LOCAL = ("threads", "processes", "futures-threads", "futures-processes", "asyncio")

@@ -18,7 +18,7 @@ from parbench import output, registry
 from parbench.groupby import dataset as data
 from parbench.kernels import aggregate
 from parbench.kernels.groupby import PARTIAL
-from parbench.verify import verify
+from parbench.results.verify import verify
 
 LOCAL_VARIANTS = ("threads", "processes", "futures-threads", "futures-processes")
 

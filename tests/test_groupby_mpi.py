@@ -9,7 +9,7 @@ import pytest
 
 from conftest import run_mpi, workers_that_worked
 from groupby_cases import KERNELS, WORKERS, dataset, generate, reference, run  # noqa: F401
-from parbench.verify import verify
+from parbench.results.verify import verify
 
 
 @pytest.mark.parametrize("ranks", WORKERS)

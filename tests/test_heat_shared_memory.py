@@ -22,7 +22,7 @@ from parbench.heat.barrier_loop import advance_block
 from parbench.heat.checkpoint import Checkpoint
 from parbench.heat.job import HeatJob
 from parbench.heat.variants import processes
-from parbench.verify import verify
+from parbench.results.verify import verify
 
 # dx != dy and a field with no symmetry: a step on the wrong buffer or the wrong rows shows.
 SIZE = {"nx": 9, "ny": 7, "steps": 5, "dx": 0.01, "dy": 0.013}

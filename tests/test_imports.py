@@ -1,5 +1,7 @@
 """The code's shape: imports run one way (no module or package imports one that imports it back,
-lazy imports inside functions included) and a variant package lists approaches only."""
+lazy imports inside functions included), every top-level package sits in a layer by role and
+imports only from its own layer or those below (docs/architecture.md), and a variant package
+lists approaches only."""
 
 from __future__ import annotations
 
@@ -10,6 +12,22 @@ from parbench import registry
 
 SOURCES = Path(__file__).resolve().parent.parent / "scripts"
 PACKAGE = SOURCES / "parbench"
+
+# parbench's top-level packages and modules by role, the top layer first (docs/architecture.md).
+LAYERS = [
+    {"__main__", "cli"},  # the `parbench` command
+    {"reproduce"},  # re-running reported studies and judging them
+    {"report"},  # the numbers, the answer, the figures and the page
+    {"results"},  # verification, the gate, collection
+    {"planning"},  # what the workflow needs when Snakemake parses it
+    {"runner", "launch", "provenance", "requests", "plugins"},  # one run of one variant
+    {"registry"},  # the problems and variants, with every fact of each
+    {"problems"},  # each problem's definition
+    {"farm", "heat", "groupby", "fetch", "launchers", "frameworks"},  # the programs
+    {"contracts"},  # what every problem and task farm is written against
+    {"kernels"},  # the numerical kernels every variant shares
+    {"errors", "params", "context", "timing", "output", "memory", "stats"},  # the base
+]
 
 
 def module_name(path: Path) -> str:
@@ -88,6 +106,60 @@ def test_packages_import_one_way():
                 graph.setdefault(here, set()).add(there)
     found = cycle(graph)
     assert found is None, "package import cycle: " + " -> ".join(found)
+
+
+def top_level(module: str) -> str:
+    """The top-level package or module a module belongs to: parbench.groupby.variants.mpi is in
+    groupby."""
+    return module.split(".")[1] if "." in module else module
+
+
+def top_level_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Imports between top-level packages, their subpackages counted as part of them."""
+    collapsed: dict[str, set[str]] = {}
+    for source, targets in graph.items():
+        for target in targets:
+            if top_level(source) != top_level(target):
+                collapsed.setdefault(top_level(source), set()).add(top_level(target))
+    return collapsed
+
+
+def layer_of(name: str) -> int:
+    return next(index for index, layer in enumerate(LAYERS) if name in layer)
+
+
+def test_top_level_packages_import_one_way():
+    """Subpackages included: problems.groupby importing groupby.dataset while
+    groupby.variants imported problems.task_farm was a loop between packages."""
+    found = cycle(top_level_graph(module_graph()))
+    assert found is None, "import cycle between top-level packages: " + " -> ".join(found)
+
+
+def test_every_top_level_package_has_a_layer():
+    names = {top_level(module) for module in modules()} - {"parbench"}
+    placed = set().union(*LAYERS)
+    assert not names - placed, f"place these in LAYERS (and docs/architecture.md): {sorted(names - placed)}"
+    assert not placed - names, f"LAYERS names what does not exist: {sorted(placed - names)}"
+
+
+def test_no_module_imports_from_a_layer_above_it():
+    upward = sorted(
+        f"{source} imports {target}"
+        for source, targets in module_graph().items()
+        for target in targets
+        if top_level(source) != "parbench" and layer_of(top_level(target)) < layer_of(top_level(source))
+    )
+    assert not upward, "\n".join(upward)
+
+
+def test_the_layer_checks_fail_on_the_old_groupby_loop():
+    """The loop this file once missed, between problems and groupby through their subpackages."""
+    old = {
+        "parbench.problems.groupby": {"parbench.groupby.dataset"},
+        "parbench.groupby.variants.mpi": {"parbench.problems.task_farm"},
+    }
+    assert cycle(top_level_graph(old)) == ["groupby", "problems", "groupby"]
+    assert layer_of("groupby") > layer_of("problems")  # so groupby -> problems is upward
 
 
 def test_cycle_finder_finds_a_cycle():

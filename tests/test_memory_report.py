@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from parbench.study import analysis, figures, verdict
+from parbench.report import analysis, figures, verdict
 
 NO_PHASES = pd.DataFrame(columns=["run", "phase", "seconds"])
 NO_BUSY = pd.DataFrame(columns=["run", "worker", "busy_s", "workers"])

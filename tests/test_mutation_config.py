@@ -58,7 +58,7 @@ def test_each_equivalent_survivor_names_a_line_of_its_module_and_a_reason(entry)
 def survivors_again(tmp_path, page) -> subprocess.CompletedProcess:
     """`make mutants SURVIVORS=1` on verify.py, with the test's own work folder, page and records."""
     return subprocess.run(
-        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/verify.py", "--survivors"]
+        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/results/verify.py", "--survivors"]
         + ["--lanes", "1", "--work", str(tmp_path / "work"), "--page", str(page)]
         + ["--records", str(tmp_path / "results")],
         capture_output=True,
@@ -72,25 +72,30 @@ def test_make_mutants_runs_and_reports_a_module(tmp_path):
     the kill rate (verify.py's tests kill every mutant) and the modules not run yet."""
     page = tmp_path / "mutation.md"
     done = subprocess.run(
-        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/verify.py", "--lanes", "1"]
+        [sys.executable, str(MUTATION / "mutants.py"), "scripts/parbench/results/verify.py", "--lanes", "1"]
         + ["--work", str(tmp_path / "work"), "--page", str(page), "--records", str(tmp_path / "results")],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert re.search(r"scripts/parbench/verify.py: (\d+) of \1 killed \(100.0%\)", done.stdout), done.stdout
+    assert re.search(r"scripts/parbench/results/verify.py: (\d+) of \1 killed \(100.0%\)", done.stdout), (
+        done.stdout
+    )
     text = page.read_text()
-    row = r"^\| `scripts/parbench/verify.py` \| (\d+) \| \1 \| 0 \| 0 \| 100.0% \| [\d.]+ \| \d{4}-\d\d-\d\d "
+    row = r"^\| `scripts/parbench/results/verify.py` \| (\d+) \| \1 \| 0 \| 0 \| 100.0% \| [\d.]+ "
+    row += r"\| \d{4}-\d\d-\d\d "
     assert re.search(row + r"\d\d:\d\d, [0-9a-f]+\+? \|$", text, re.M), text
     assert "| `scripts/parbench/kernels/heat.py` | not run yet | | | | | | |" in text
     assert not list((tmp_path / "work").glob("tree-*")), "the tree copy is removed after the run"
-    kept = json.loads((tmp_path / "results" / "verify.json").read_text())
-    assert kept["module"] == "scripts/parbench/verify.py" and kept["killed"] == kept["total"] > 0, kept
+    kept = json.loads((tmp_path / "results" / "results.verify.json").read_text())
+    assert kept["module"] == "scripts/parbench/results/verify.py" and kept["killed"] == kept["total"] > 0, (
+        kept
+    )
     # Only the last run's survivors again (none here): its kills stand, and the row says so.
     again = survivors_again(tmp_path, page)
     assert again.returncode == 0, again.stdout + again.stderr
-    rerun = json.loads((tmp_path / "results" / "verify.json").read_text())
+    rerun = json.loads((tmp_path / "results" / "results.verify.json").read_text())
     assert (rerun["total"], rerun["killed"]) == (kept["total"], kept["total"]), rerun
     assert f"survivors of the full run of {kept['when']}" in page.read_text()
     # A survivor whose line now reads otherwise (the module changed since) is refused, never
@@ -99,9 +104,9 @@ def test_make_mutants_runs_and_reports_a_module(tmp_path):
         {"operator": "core/NumberReplacer", "line": 1, "line_text": "since rewritten", "diff": ""}
     ]
     kept["killed"] -= 1
-    (tmp_path / "results" / "verify.json").write_text(json.dumps(kept))
+    (tmp_path / "results" / "results.verify.json").write_text(json.dumps(kept))
     refused = survivors_again(tmp_path, page)
     assert "a survivor of its last run is no longer in it ('since rewritten')" in refused.stderr, (
         refused.stderr
     )
-    assert json.loads((tmp_path / "results" / "verify.json").read_text()) == kept
+    assert json.loads((tmp_path / "results" / "results.verify.json").read_text()) == kept

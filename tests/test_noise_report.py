@@ -12,7 +12,8 @@ import pytest
 
 from browser import chromium  # noqa: F401 (a fixture)
 from parbench import stats
-from parbench.study import analysis, report, synthetic, verdict
+from parbench.report import analysis, synthetic, verdict
+from parbench.report import page as report_page
 
 NO_PHASES = pd.DataFrame(columns=["run", "phase", "seconds"])
 NO_BUSY = pd.DataFrame(columns=["run", "worker", "busy_s", "workers"])
@@ -144,9 +145,9 @@ def test_the_report_shows_intervals_ties_and_unstable_points_in_a_browser(chromi
     runs = study["runs"]
     shaky = runs.index[(runs["variant"] == "threads") & (runs["workers"] == 4) & (runs["repeat"] == 6)]
     runs.loc[shaky, "total_s"] *= 2
-    page = report.build(study, study["log"], weak=False, title="noise")
+    page = report_page.build(study, study["log"], weak=False, title="noise")
     path = tmp_path / "index.html"
-    path.write_text(report.render(page), encoding="utf-8")
+    path.write_text(report_page.render(page), encoding="utf-8")
     browser = chromium.open(path)
     state = browser.evaluate("window.parbenchCharts")
     assert state["failed"] == [] and state["rendered"] == state["total"] >= 3

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 from parbench import registry
+from parbench.contracts import plugin_import
+from parbench.contracts.problem import TASK_BYTES
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.errors import UsageError
 from parbench.params import Param
 from parbench.plugins import SimpleProblem, loader, probe
 from parbench.plugins.simple import DEFAULT_TASK_BYTES
-from parbench.problems import plugin_import
-from parbench.problems.base import TASK_BYTES
-from parbench.problems.task_farm import TaskFarmProblem
 
 
 @pytest.fixture
@@ -322,7 +322,7 @@ def test_the_modules_a_pickle_needs_are_found():
 
 
 def test_a_plugins_estimates_feed_the_slurm_requests(fresh_registry):
-    from parbench.study import requests
+    from parbench import requests
 
     timed = problem(name="timed", seconds_per_task=100.0, bytes_per_task=50 << 20)
     untimed = problem(name="untimed")

@@ -8,9 +8,9 @@ import dataclasses
 
 import pytest
 
-from parbench import registry
+from parbench import registry, requests
 from parbench.errors import UsageError
-from parbench.study import requests, verdict
+from parbench.report import verdict
 
 
 def test_every_fact_of_a_variant_is_required():

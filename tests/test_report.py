@@ -11,7 +11,8 @@ import re
 import pandas as pd
 import pytest
 
-from parbench.study import analysis, items, report, synthetic, verdict
+from parbench.report import analysis, items, synthetic, verdict
+from parbench.report import page as report_page
 from parbench.timing import PHASES
 
 
@@ -117,8 +118,8 @@ def at_scale(tmp_path_factory):
     """The synthetic study at cluster scale, its page and item files."""
     folder = tmp_path_factory.mktemp("report-at-scale")
     study = synthetic.study()
-    page = report.build(study, study["log"], weak=False, title="synthetic study")
-    text = report.render(page)
+    page = report_page.build(study, study["log"], weak=False, title="synthetic study")
+    text = report_page.render(page)
     (folder / "index.html").write_text(text, encoding="utf-8")
     return {"page": page, "text": text, "folder": folder, "study": study}
 
@@ -171,9 +172,9 @@ def test_at_scale_long_tables_are_filterable_and_downloadable_and_the_page_stays
 
 def test_item_files_for_snakemake_report(at_scale, tmp_path):
     tables = story_tables()
-    page = report.build(tables, [], weak=False, title="story")
-    report.render(page)
-    written = {p.relative_to(tmp_path).as_posix() for p in report.write_items(page, tmp_path)}
+    page = report_page.build(tables, [], weak=False, title="story")
+    report_page.render(page)
+    written = {p.relative_to(tmp_path).as_posix() for p in report_page.write_items(page, tmp_path)}
     assert {"mandelbrot/speedup.svg", "mandelbrot/phases.svg", "mandelbrot/fastest.csv"} <= written
     assert {"study/points.csv", "study/problems.csv"} <= written
     assert "mandelbrot/crossover.csv" not in written  # not sized in rows
@@ -185,8 +186,8 @@ def test_weak_scaling_study_gets_weak_scaling_plots():
     study = synthetic.study(
         problems=("pi",), variants=("serial", "processes", "mpi"), kernels=1, workers=(1, 2, 4, 8), weak=True
     )
-    page = report.build(study, study["log"], weak=True, title="weak")
-    text = report.render(page)
+    page = report_page.build(study, study["log"], weak=True, title="weak")
+    text = report_page.render(page)
     assert "weak" in text and "scaled speed-up" in text
     specs = page.charts
     assert {"pi-speedup", "pi-efficiency", "pi-wall_time"} <= set(specs)

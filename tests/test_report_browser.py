@@ -14,16 +14,17 @@ import zlib
 import pytest
 
 from browser import chromium, layout_problems  # noqa: F401 (chromium is a fixture)
-from parbench.study import report, synthetic
+from parbench.report import page as report_page
+from parbench.report import synthetic
 
 
 @pytest.fixture(scope="module")
 def at_scale_page(chromium, tmp_path_factory):  # noqa: F811
     folder = tmp_path_factory.mktemp("report-at-scale-browser")
     study = synthetic.study()
-    page = report.build(study, study["log"], weak=False, title="parbench study (synthetic, 512 workers)")
+    page = report_page.build(study, study["log"], weak=False, title="parbench study (synthetic, 512 workers)")
     path = folder / "index.html"
-    path.write_text(report.render(page), encoding="utf-8")
+    path.write_text(report_page.render(page), encoding="utf-8")
     return chromium.open(path), path, len(page.charts)
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 from test_reproduce_compare import MEASURED, one_series, study, tables
 
+from parbench.report import reproduction as section
 from parbench.reproduce import outputs, plan
-from parbench.study import reproduction as section
 
 
 def write_comparison(folder, place):

@@ -10,8 +10,9 @@ import subprocess
 import pytest
 import yaml
 
-from parbench.study import config as study_config
-from parbench.study import plan, requests
+from parbench import requests
+from parbench.planning import config as study_config
+from parbench.planning import plan
 from results_tree import SCHEMA, config
 from workflow_cases import BIN, ROOT, output_of, snakemake
 

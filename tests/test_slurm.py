@@ -28,8 +28,8 @@ from dying_rank import heat_run, kill_one_rank_once_stepping, rank_processes
 import plugin_cases
 from conftest import BIN, ROOT, parbench_command, run_parbench
 from parbench import output
-from parbench.study import check
-from parbench.verify import verify
+from parbench.results import check
+from parbench.results.verify import verify
 from workflow_cases import FARM_AND_STENCIL, FARM_AND_STENCIL_RUNS
 
 MANDELBROT = ("--width", "256", "--height", "128", "--rows-per-task", "8")

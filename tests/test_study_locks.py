@@ -15,7 +15,7 @@ import time
 import pytest
 
 from conftest import unavailable
-from parbench.study import locks
+from parbench.planning import locks
 from workflow_cases import command, environment, output_of, snakemake
 
 
@@ -29,7 +29,7 @@ def another_host_can_be_simulated():
 
 # Claims the lock of the directory argv[1], says so, then waits for stdin to close.
 HOLD = (
-    "import sys; from parbench.study import locks; me = locks.claim(sys.argv[1]); "
+    "import sys; from parbench.planning import locks; me = locks.claim(sys.argv[1]); "
     "print(me.pid, flush=True); sys.stdin.read()"
 )
 

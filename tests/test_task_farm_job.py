@@ -1,4 +1,4 @@
-"""The task-farm job every variant runs (parbench.problems.task_farm.Job): a task's timing is its
+"""The task-farm job every variant runs (parbench.contracts.task_farm.Job): a task's timing is its
 own compute time, the bytes the workers send back are the partials' sizes, and an incomplete or
 duplicated set of results is refused instead of combined."""
 

@@ -8,7 +8,7 @@ import io
 import pandas as pd
 import pytest
 
-from parbench.study import analysis, crossover
+from parbench.report import analysis, crossover
 
 
 def runs_table(times: dict, status: str = "ok") -> pd.DataFrame:

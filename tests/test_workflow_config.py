@@ -10,9 +10,9 @@ import yaml
 
 from parbench import registry
 from parbench.errors import UsageError
-from parbench.study import config as study_config
-from parbench.study import schema as config_schema
-from parbench.study.plan import Study
+from parbench.planning import config as study_config
+from parbench.planning import schema as config_schema
+from parbench.planning.plan import Study
 from workflow_cases import DEFAULT, PRESETS, ROOT, output_of, snakemake
 
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from parbench.study import check
+from parbench.results import check
 from workflow_cases import output_of, snakemake
 
 # Tiny pi for every variant; heat on a grid of a single interior row, which serial computes but

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from parbench.study import locks
+from parbench.planning import locks
 from workflow_cases import FARM_AND_STENCIL, FARM_AND_STENCIL_RUNS, command, environment, output_of, snakemake
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import results_tree
-from parbench.study import plan
+from parbench.planning import plan
 from parbench.timing import PHASES
 from workflow_cases import output_of, snakemake
 

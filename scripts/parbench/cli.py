@@ -12,10 +12,11 @@ from parbench import launch, registry
 from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS
 from parbench.plugins import loader as plugin_loader
+from parbench.report import commands as report_commands
 from parbench.reproduce import commands as reproduce_commands
+from parbench.results import commands as results_commands
+from parbench.results.verify import Mismatch, verify
 from parbench.runner import RunRequest, execute
-from parbench.study import commands as study_commands
-from parbench.verify import Mismatch, verify
 
 
 class Parser(argparse.ArgumentParser):
@@ -101,7 +102,8 @@ def build_parser() -> Parser:
     for problem in registry.PROBLEMS.values():
         if problem.dataset_params:
             add_generate_options(per_dataset.add_parser(problem.name, help=problem.summary), problem)
-    parser.study_handlers = study_commands.add_commands(commands)
+    parser.study_handlers = results_commands.add_commands(commands)
+    parser.study_handlers.update(report_commands.add_commands(commands))
     parser.study_handlers.update(reproduce_commands.add_commands(commands))
     return parser
 

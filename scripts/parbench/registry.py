@@ -6,22 +6,22 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from parbench.contracts.problem import Problem
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.errors import UsageError
 from parbench.params import COMMON_PARAMS, Param
 from parbench.problems.amdahl import Amdahl
-from parbench.problems.base import Problem
 from parbench.problems.fetch import Fetch
 from parbench.problems.groupby import GroupBy
 from parbench.problems.heat import Heat
 from parbench.problems.mandelbrot import Mandelbrot
 from parbench.problems.pi import Pi
-from parbench.problems.task_farm import TaskFarmProblem
 
 
 @dataclass(frozen=True)
 class SyntheticCosts:
     """Seconds a variant typically costs on a cluster node, for the synthetic studies that
-    exercise the report (parbench.study.synthetic): start-up, fixed and per worker; distribution
+    exercise the report (parbench.report.synthetic): start-up, fixed and per worker; distribution
     per worker; communication per log2(workers); teardown; and how unevenly the work ends up
     spread (the busiest worker over the mean)."""
 

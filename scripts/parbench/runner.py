@@ -8,13 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parbench import launch, memory, output, provenance, registry
+from parbench import launch, memory, output, provenance, registry, requests
 from parbench.context import RunContext
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.errors import UsageError
 from parbench.frameworks import mpi_library
 from parbench.plugins.probe import probe
-from parbench.problems.task_farm import TaskFarmProblem
-from parbench.study import requests
 
 
 @dataclass

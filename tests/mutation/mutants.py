@@ -12,7 +12,7 @@ copy, every process a test starts (pool workers, MPI ranks, Dask workers, Spark'
 imports the mutant.
 
     python tests/mutation/mutants.py                         # every module, 2 lanes
-    python tests/mutation/mutants.py scripts/parbench/verify.py --lanes 1
+    python tests/mutation/mutants.py scripts/parbench/results/verify.py --lanes 1
     python tests/mutation/mutants.py --report-only           # docs/mutation.md from the last runs
 
 Each module's last run is kept in tests/mutation/results/ (committed), so the page shows every

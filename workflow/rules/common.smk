@@ -18,15 +18,15 @@ from parbench.plugins import probe as plugin_probe
 from parbench.reproduce import outputs as reproduce_outputs
 from parbench.reproduce import plan as reproduce_plan
 from parbench.reproduce.reported import ReportedStudyError
-from parbench.study import check
-from parbench.study import collect as study_collect
-from parbench.study import config as study_config
-from parbench.study import locks
-from parbench.study import plan
-from parbench.study import requests
-from parbench.study import schema as config_schema
+from parbench.results import check
+from parbench.results import collect as study_collect
+from parbench.planning import config as study_config
+from parbench.planning import locks
+from parbench.planning import plan
+from parbench import requests
+from parbench.planning import schema as config_schema
 
-# The config's schema, generated from parbench's registry (parbench.study.schema) and committed;
+# The config's schema, generated from parbench's registry (parbench.planning.schema) and committed;
 # found from this file, wherever the workflow is (a checkout, or a deploying project's module).
 CONFIG_SCHEMA = workflow.source_path("../schemas/config.schema.yaml")
 
@@ -101,7 +101,7 @@ def lock_study():
     """One run of the study at a time, on whichever hosts share its directory: take parbench's
     lock before Snakemake takes its own, after removing the locks of a run that was killed on
     this host (so the same command resumes it), and release it when this process ends. A lock
-    held elsewhere stops the run, saying how to check and release it (parbench.study.locks).
+    held elsewhere stops the run, saying how to check and release it (parbench.planning.locks).
     """
     # --nolock: the user takes care that no other run uses the study.
     if not workflow.is_main_process or "--nolock" in sys.argv:
@@ -194,7 +194,7 @@ def cluster_network():
 
 def run_mem_mb(wildcards, attempt):
     """The run's memory request (sbatch --mem): its problem's need with headroom, growing with
-    the retry attempt, at most a node (parbench.study.requests)."""
+    the retry attempt, at most a node (parbench.requests)."""
     need = requests.run_need(STUDY, run_of(wildcards))
     return requests.mem_mb(need, attempt, requests.node_mb(STUDY))
 
@@ -322,7 +322,9 @@ def case_parts(wildcards):
 
 def part_status(wildcards, part):
     w = wildcards
-    return plan.PART_STATUS.format(problem=w.problem, size=w.size, kernel=w.kernel, part=part)
+    return plan.PART_STATUS.format(
+        problem=w.problem, size=w.size, kernel=w.kernel, part=part
+    )
 
 
 def collected_cases():

@@ -1,7 +1,7 @@
 # The report: results/report/index.html (interactive, opens offline), and every figure (SVG) and
 # table (CSV) as results/report/items/PROBLEM/ITEM for `snakemake --report`, one category per
-# problem. Titles, captions and groups come from one list, parbench.study.items.
-from parbench.study import items as report_items
+# problem. Titles, captions and groups come from one list, parbench.report.items.
+from parbench.report import items as report_items
 
 
 rule html_report:

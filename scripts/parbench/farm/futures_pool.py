@@ -6,8 +6,8 @@ Only the executor class differs between the two variants."""
 from concurrent.futures import Executor, as_completed
 
 from parbench.context import RunContext
+from parbench.contracts.task_farm import Job
 from parbench.farm.schedule import collect_timed, guided
-from parbench.problems.task_farm import Job
 
 
 def run_on(make_executor, job: Job, ctx: RunContext) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from parbench.context import RunContext
-from parbench.problems.task_farm import Done
+from parbench.contracts.task_farm import Done
 
 
 def collect_timed(ctx: RunContext, call) -> list[Done]:

@@ -7,9 +7,9 @@
 variants of its own (as heat has). parbench.plugins.loader finds and checks them.
 """
 
+from parbench.contracts.problem import Memory, Problem
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.params import Param
 from parbench.plugins.simple import SimpleProblem
-from parbench.problems.base import Memory, Problem
-from parbench.problems.task_farm import TaskFarmProblem
 
 __all__ = ["Memory", "Param", "Problem", "SimpleProblem", "TaskFarmProblem"]

@@ -18,12 +18,12 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from parbench import registry
+from parbench.contracts.plugin_import import ImportFailure, import_where, is_file, problems_in
+from parbench.contracts.problem import Problem
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.errors import UsageError, a_kind_of
 from parbench.params import COMMON_PARAMS, Param
 from parbench.plugins.simple import SimpleProblem
-from parbench.problems.base import Problem
-from parbench.problems.plugin_import import ImportFailure, import_where, is_file, problems_in
-from parbench.problems.task_farm import TaskFarmProblem
 
 ENTRY_POINT_GROUP = "parbench.problems"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # it becomes a path and a wildcard: the config's rule

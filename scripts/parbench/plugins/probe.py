@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from parbench import registry
+from parbench.contracts.plugin_import import failure_text, is_file, module_name_of_file
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.errors import UsageError, a_kind_of
-from parbench.problems.plugin_import import failure_text, is_file, module_name_of_file
-from parbench.problems.task_farm import TaskFarmProblem
 
 
 def probe(problem: TaskFarmProblem, params: dict, kernel: str, compute: bool = True) -> None:

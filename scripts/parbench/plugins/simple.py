@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from parbench.contracts.problem import TASK_BYTES, Memory, first_difference
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.errors import a_kind_of
 from parbench.params import Param
-from parbench.problems.base import TASK_BYTES, Memory, first_difference
-from parbench.problems.task_farm import TaskFarmProblem
 
 # What parbench assumes when a plug-in states no estimate (docs/plugins.md says so too): a task's
 # working set in a worker, and the same again for its result in the driver.
@@ -100,7 +100,7 @@ class SimpleProblem(TaskFarmProblem):
 
     def serial_seconds(self, p, kernel):
         if self.seconds_per_task is None:
-            return None  # parbench.study.requests then gives the job its default time limit
+            return None  # parbench.requests then gives the job its default time limit
         return len(self.tasks(p)) * self.seconds_per_task
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from parbench.contracts.problem import first_difference
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.errors import UsageError
 from parbench.kernels import amdahl as kernels
 from parbench.params import Param
-from parbench.problems.base import first_difference
-from parbench.problems.task_farm import TaskFarmProblem
 
 
 class Amdahl(TaskFarmProblem):

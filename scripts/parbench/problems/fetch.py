@@ -14,10 +14,10 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from parbench.contracts.problem import TASK_BYTES, Memory, first_difference
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.fetch import client, store
 from parbench.params import Param
-from parbench.problems.base import TASK_BYTES, Memory, first_difference
-from parbench.problems.task_farm import TaskFarmProblem
 
 DIGEST = np.dtype(np.uint8), 32  # a SHA-256 digest as bytes
 # A slow machine's cost of one request besides its latency and transfer (connect, headers, hash).
@@ -34,7 +34,7 @@ class Fetch(TaskFarmProblem):
         Param("latency_ms", float, 50.0, "the store's wait before it answers a request", minimum=0.0),
         Param("bandwidth_mib_s", float, 100.0, "MiB a second the store sends one request", minimum=0.001),
     )
-    # The tasks wait in socket calls, which release the GIL (parbench.study.verdict).
+    # The tasks wait in socket calls, which release the GIL (parbench.report.verdict).
     kernels = ("io",)
     default_kernel = "io"
     io_bound = True

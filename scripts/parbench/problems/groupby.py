@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from parbench.contracts.problem import TASK_BYTES, Memory, first_difference
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.errors import UsageError
 from parbench.groupby import dataset
 from parbench.kernels import aggregate
 from parbench.params import COMMON_PARAMS, Param, validate
-from parbench.problems.base import TASK_BYTES, Memory, first_difference
-from parbench.problems.task_farm import TaskFarmProblem
 
 RELATIVE_TOLERANCE = 1e-9  # sums, means and deviations: rounding differs with the merge order
 # Rows a second read and aggregated on a slow core, any kernel (Spark's JVM included): a tenth

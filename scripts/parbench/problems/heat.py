@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from parbench.contracts.problem import Memory, Problem
 from parbench.errors import UsageError
 from parbench.heat import initial
 from parbench.heat.job import HeatJob
 from parbench.kernels import heat as heat_kernels
 from parbench.params import Param
-from parbench.problems.base import Memory, Problem
 
 RELATIVE_TOLERANCE = 1e-12
 # Cell updates a second of each kernel on a slow core: at most a quarter of docs/benchmarks.md's.

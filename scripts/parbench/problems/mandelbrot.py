@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from parbench.contracts.problem import TASK_BYTES, Memory, first_difference
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.errors import UsageError
 from parbench.kernels import mandelbrot as kernels
 from parbench.params import Param
-from parbench.problems.base import TASK_BYTES, Memory, first_difference
-from parbench.problems.task_farm import TaskFarmProblem
 
 # Iterations a second of each kernel on a slow core: at most a quarter of docs/benchmarks.md's.
 SLOW_ITERATIONS_PER_S = {"python": 2e6, "numpy": 2e7, "numba": 1e8}

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from parbench.contracts.problem import TASK_BYTES, Memory, first_difference
+from parbench.contracts.task_farm import TaskFarmProblem
 from parbench.kernels import pi as kernels
 from parbench.params import Param
-from parbench.problems.base import TASK_BYTES, Memory, first_difference
-from parbench.problems.task_farm import TaskFarmProblem
 
 # Samples a second of each kernel on a slow core: at most a quarter of docs/benchmarks.md's.
 SLOW_SAMPLES_PER_S = {"python": 1e6, "numpy": 2.5e7, "numba": 2.5e7}

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from parbench.errors import UsageError
-from parbench.study import plan
+from parbench.planning import plan
 
 
 def add_commands(commands) -> dict:

@@ -15,10 +15,11 @@ import json
 import pandas as pd
 import yaml
 
-from parbench import registry, verify
+from parbench import registry
+from parbench.planning import schema as config_schema
 from parbench.reproduce import compare
 from parbench.reproduce.outputs import read_log
-from parbench.study import schema as config_schema
+from parbench.results import verify
 
 EXPORT_TOLERANCE = {"lower": -0.25, "upper": 0.25}
 # Parameters that say nothing about the work (every seed costs the same).

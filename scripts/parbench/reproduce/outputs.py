@@ -52,9 +52,9 @@ def write(result: dict, reported: ReportedStudy, out_dir) -> dict[str, Path]:
     output.write_text_atomically(
         paths["summary"], json.dumps(result["summary"], indent=2, default=str) + "\n"
     )
-    from parbench.study import report, reproduction_chart
+    from parbench.report import page, reproduction_chart
 
     title = f"{reported.title}: {result['summary']['headline']['verdict']}"
-    png = report.png_of(reproduction_chart.curves(result["table"], title).to_dict())
+    png = page.png_of(reproduction_chart.curves(result["table"], title).to_dict())
     output.write_bytes_atomically(paths["figure"], png)
     return paths

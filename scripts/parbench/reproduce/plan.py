@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parbench import registry
+from parbench.planning import plan
 from parbench.reproduce.reported import ReportedStudy, Series
-from parbench.study import plan
 
 # Keys of the workflow's config that a reproduction keeps from the command line or config file;
 # everything that says what to run comes from the reported study.

@@ -12,8 +12,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from parbench import registry, stats
-from parbench.study import config as study_config
-from parbench.study import schema as config_schema
+from parbench.planning import config as study_config
+from parbench.planning import schema as config_schema
 
 # Shipped inside the package, so that an installed parbench (a deployed workflow) finds it too.
 SCHEMA = Path(__file__).with_name("reported.schema.yaml")

@@ -5,8 +5,8 @@ processes; with `--scheduler-file` it joins a running cluster, which may span no
 its workers."""
 
 from parbench.context import RunContext
+from parbench.contracts.task_farm import Job
 from parbench.farm.schedule import collect_timed, deal
-from parbench.problems.task_farm import Job
 
 # Dask's scheduler spends CPU on every task, on the same cores as the workers: one future per
 # task was a large share of a short job (docs/benchmarks.md). Batches keep that to a few futures

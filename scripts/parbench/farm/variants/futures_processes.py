@@ -6,8 +6,8 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
 from parbench.context import RunContext
+from parbench.contracts.task_farm import Job
 from parbench.farm.futures_pool import run_on
-from parbench.problems.task_farm import Job
 
 
 def process_pool(workers, warm_up):

@@ -5,8 +5,8 @@ parallel while the kernel releases the GIL."""
 from concurrent.futures import ThreadPoolExecutor
 
 from parbench.context import RunContext
+from parbench.contracts.task_farm import Job
 from parbench.farm.futures_pool import run_on
-from parbench.problems.task_farm import Job
 
 
 def thread_pool(workers, warm_up):

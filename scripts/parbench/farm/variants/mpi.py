@@ -7,8 +7,8 @@ from mpi4py import MPI
 from mpi4py.util.dtlib import from_numpy_dtype
 
 from parbench.context import RunContext
+from parbench.contracts.task_farm import Done, Job
 from parbench.farm.schedule import deal
-from parbench.problems.task_farm import Done, Job
 
 
 def run(job: Job, ctx: RunContext) -> dict | None:

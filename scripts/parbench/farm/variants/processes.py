@@ -6,8 +6,8 @@ results travel pickled."""
 import multiprocessing
 
 from parbench.context import RunContext
+from parbench.contracts.task_farm import Job
 from parbench.farm.schedule import collect_timed, guided
-from parbench.problems.task_farm import Job
 
 
 def run(job: Job, ctx: RunContext) -> dict:

@@ -1,7 +1,7 @@
 """Serial: every task in turn, in one thread. The reference every other variant must match."""
 
 from parbench.context import RunContext
-from parbench.problems.task_farm import Job
+from parbench.contracts.task_farm import Job
 
 
 def run(job: Job, ctx: RunContext) -> dict:

@@ -3,8 +3,8 @@ runs its partition's list of tasks in a Python worker and the driver collects th
 By default `local[N]`; with `--master URL`, a standalone cluster."""
 
 from parbench.context import RunContext
+from parbench.contracts.task_farm import Job
 from parbench.farm.schedule import collect_timed, deal
-from parbench.problems.task_farm import Job
 
 
 def warm_up(context, job: Job, workers: int) -> int:

@@ -8,7 +8,7 @@ import queue
 import threading
 
 from parbench.context import RunContext
-from parbench.problems.task_farm import Job
+from parbench.contracts.task_farm import Job
 
 
 def run(job: Job, ctx: RunContext) -> dict:

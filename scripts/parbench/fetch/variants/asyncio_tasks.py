@@ -8,7 +8,7 @@ import asyncio
 import time
 
 from parbench.context import RunContext, worker_name
-from parbench.problems.task_farm import Done, Job
+from parbench.contracts.task_farm import Done, Job
 
 
 def run(job: Job, ctx: RunContext) -> dict:

@@ -18,9 +18,9 @@ import time
 from dataclasses import dataclass, field
 
 from parbench.context import RunContext, worker_name
+from parbench.contracts.task_farm import Job
 from parbench.groupby import dataset
 from parbench.kernels import aggregate
-from parbench.problems.task_farm import Job
 
 MERGE_FAN_IN = 8  # partials merged per tree node, as dask's own `split_every` default
 

@@ -12,9 +12,9 @@ import numpy as np
 from mpi4py import MPI
 
 from parbench.context import RunContext
+from parbench.contracts.task_farm import Job
 from parbench.farm.schedule import deal
 from parbench.kernels import aggregate
-from parbench.problems.task_farm import Job
 
 
 def merging_operator(keys: int) -> MPI.Op:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from parbench.context import RunContext
+from parbench.contracts.task_farm import Job
 from parbench.kernels import aggregate
-from parbench.problems.task_farm import Job
 
 # The histogram bin as in aggregate.bin_index: floor(value / width), clipped to [-1, bins], plus one.
 QUERY = f"""

@@ -10,7 +10,7 @@ import sys
 
 from parbench import output
 from parbench.errors import UsageError
-from parbench.verify import Mismatch, compare
+from parbench.results.verify import Mismatch, compare
 
 
 def check_part(runs: list[dict], status_path, log=sys.stderr) -> list[dict]:
@@ -38,7 +38,7 @@ def check_part(runs: list[dict], status_path, log=sys.stderr) -> list[dict]:
 
 
 def join_parts(part_paths, status_path, log=sys.stderr) -> list[dict]:
-    """Writes the case's status file from its parts' (parbench.study.plan.verification_parts), the
+    """Writes the case's status file from its parts' (parbench.planning.plan.verification_parts), the
     runs in the parts' order; returns the statuses."""
     statuses = read_statuses(part_paths)
     failed = sum(status["status"] != "ok" for status in statuses)

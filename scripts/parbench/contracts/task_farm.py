@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from parbench.context import RunContext, worker_name
+from parbench.contracts.problem import Problem
 from parbench.kernels import malloc
-from parbench.problems.base import Problem
 
 
 class TaskFarmProblem(Problem):

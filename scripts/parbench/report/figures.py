@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from parbench import registry
-from parbench.study import verdict
+from parbench.report import verdict
 from parbench.timing import PHASES
 
 PAGE_WIDTH = 1040  # pixels a figure may use on the report's 1,200 px page (axes and legend included)

@@ -5,7 +5,7 @@ itself), plus each figure as SVG and each table as CSV for `snakemake --report`.
 The page is a list of sections, each built by one function of SECTIONS from the analysed study
 (a Page). To add a section, write `def my_section(page) -> list[Section]` and add it to SECTIONS
 where it belongs (an empty list leaves it out). The figures and tables of the per-problem sections
-come from parbench.study.items.
+come from parbench.report.items.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 
 from parbench import output
-from parbench.study import claims, verdict
-from parbench.study import items as catalogue
-from parbench.study.collect import read_tables
+from parbench.report import claims, verdict
+from parbench.report import items as catalogue
+from parbench.results.collect import read_tables
 
 LONG_TABLE_ROWS = 20  # longer tables scroll, get a filter box and a CSV download
 
@@ -239,7 +239,7 @@ def provenance(log: list[dict]) -> pd.DataFrame:
 
 
 def reproduction_sections(page: Page) -> list[Section]:
-    from parbench.study import reproduction as section
+    from parbench.report import reproduction as section
 
     built = section.sections(page.reproduction, table_html, page.chart)
     return [Section(i, title, body, level=2 if i == "reproduction" else 3) for i, title, body in built]

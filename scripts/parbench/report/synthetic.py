@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from parbench import registry
-from parbench.study.collect import LABELS, RUN_COLUMNS
-from parbench.study.plan import Run
+from parbench.planning.plan import Run
+from parbench.results.collect import LABELS, RUN_COLUMNS
 from parbench.timing import PHASES
 
 WORK_S = {"mandelbrot": 40.0, "pi": 20.0, "heat": 60.0, "groupby": 30.0}  # serial seconds, numpy-like kernel

@@ -86,7 +86,7 @@ def span(nodes: int) -> str:
 
 
 class Study:
-    """A validated config (parbench.study.config.validate) and the registry, as a list of runs."""
+    """A validated config (parbench.planning.config.validate) and the registry, as a list of runs."""
 
     def __init__(self, config: dict, description: dict | None = None):
         self.config = config

@@ -4,7 +4,7 @@ parameters weak scaling may grow. The workflow validates against the committed c
 workflow/schemas/config.schema.yaml, which a test keeps equal to this; after adding a problem,
 variant, kernel or parameter, or changing the structure below, write it again:
 
-    python -m parbench.study.schema > workflow/schemas/config.schema.yaml   # or: make schema
+    python -m parbench.planning.schema > workflow/schemas/config.schema.yaml   # or: make schema
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ JSON_TYPES = {"int": "integer", "float": "number", "str": "string", "bool": "boo
 # Sizes may set string parameters; they reach a shell command, so they get the same rule as names.
 SAFE_STRING = "^[A-Za-z0-9_.,:=+-]*$"
 HEADER = (
-    "# Generated from parbench's registry by `python -m parbench.study.schema` (make schema): do not\n"
-    "# edit; change parbench/study/schema.py or the registry and write it again. The keys are\n"
+    "# Generated from parbench's registry by `python -m parbench.planning.schema` (make schema): do not\n"
+    "# edit; change parbench/planning/schema.py or the registry and write it again. The keys are\n"
     "# documented in config/README.md.\n"
 )
 

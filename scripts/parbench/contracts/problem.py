@@ -1,4 +1,4 @@
-"""What every problem provides (the task-farm problems' own contract is in `parbench.problems.task_farm`)."""
+"""What every problem provides (the task-farm problems' own contract is in `parbench.contracts.task_farm`)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from parbench.contracts import plugin_import
 from parbench.params import COMMON_PARAMS, Param, validate
-from parbench.problems import plugin_import
 
 
 @dataclass(frozen=True)
 class Memory:
     """The data a run holds at its peak, in bytes: `driver` in the process that assembles and
     writes the result, `worker` in each worker while it computes (for the serial reference the
-    two are one process). Interpreters and libraries come on top (parbench.study.requests)."""
+    two are one process). Interpreters and libraries come on top (parbench.requests)."""
 
     driver: int
     worker: int
@@ -91,7 +91,7 @@ class Problem:
 
     def serial_seconds(self, params: dict, kernel: str) -> float | None:
         """An upper bound of the serial compute time on a slow core, for a job's time limit
-        (parbench.study.requests); None where no estimate can be made."""
+        (parbench.requests); None where no estimate can be made."""
         return None
 
     def job(self, params: dict, kernel: str):

@@ -46,7 +46,7 @@ def long_form(table: pd.DataFrame) -> pd.DataFrame:
 def curves(table: pd.DataFrame, title: str | None = None) -> alt.TopLevelMixin:
     """The chart of a comparison's point-by-point table; `title` heads it (the PNG's, which
     stands alone outside the report)."""
-    from parbench.study import figures
+    from parbench.report import figures
 
     data = long_form(table)
     if data.empty:

@@ -1,5 +1,5 @@
 """Checks a study config: against workflow/schemas/config.schema.yaml (generated from the registry
-by parbench.study.schema), then for what a schema cannot say. Every error names the key and,
+by parbench.planning.schema), then for what a schema cannot say. Every error names the key and,
 where there is a choice, the allowed values, before any job runs. The workflow validates with
 Snakemake's own `validate` on the same file and explains a failure with `explain_all`."""
 
@@ -12,7 +12,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from parbench import registry
-from parbench.study.schema import problem_kernels
+from parbench.planning.schema import problem_kernels
 
 
 class StudyConfigError(ValueError):

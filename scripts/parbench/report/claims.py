@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from parbench import registry
-from parbench.study import verdict
+from parbench.report import verdict
 
 SOURCE = (
     'CSC - IT Center for Science, "Python in High Performance Computing", article "Parallel '

@@ -1,6 +1,6 @@
 """The report's Reproduction section: for each reported study re-run (results/reproduction/), the
 headline verdict, the source and how parbench differs from it, the reported and measured curves
-on the same axes (study.reproduction_chart), the point-by-point table and the machines side by side.
+on the same axes (report.reproduction_chart), the point-by-point table and the machines side by side.
 
 The report calls `sections(folder, table_html, chart_html)` with its own table and chart
 renderers, so the section looks like the rest of the page."""
@@ -120,7 +120,7 @@ def machine_table(summary: dict) -> pd.DataFrame:
 def sections(folder, table_html, chart_html) -> list[tuple[str, str, str]]:
     """(id, title, HTML) of the section and of one part per reproduction; [] when there is none.
     `table_html(frame, name)` and `chart_html(chart_id, chart)` are the report's renderers."""
-    from parbench.study import reproduction_chart as chart
+    from parbench.report import reproduction_chart as chart
 
     reproductions = load(folder)
     if not reproductions:

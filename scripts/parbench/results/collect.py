@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from parbench import output
-from parbench.study.check import read_statuses
+from parbench.results.check import read_statuses
 from parbench.timing import PHASES
 
 LABELS = ["problem", "size", "kernel", "variant", "workers", "nodes", "repeat", "scale"]

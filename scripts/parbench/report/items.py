@@ -1,5 +1,5 @@
 """The one list of the report's figures and tables, each with its title, caption and group. It
-feeds the HTML report (parbench.study.report), the files the report rule writes
+feeds the HTML report (parbench.report.page), the files the report rule writes
 (results/report/items/PROBLEM/STEM.svg or .csv) and the categories, subcategories, labels and
 captions of `snakemake --report` (workflow/rules/report.smk). Adding a figure is one entry here.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from parbench import registry, stats
-from parbench.study import analysis, crossover, figures, verdict
+from parbench.report import analysis, crossover, figures, verdict
 
 STUDY = "study"  # the items directory of study-wide tables (every point, runs left out, provenance)
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from parbench import registry
-from parbench.study.analysis import of_good_runs
+from parbench.report.analysis import of_good_runs
 
 SIZE_PARAM = "rows"  # the parameter that sizes a data-analytics problem
 RUN_LINE_COLUMNS = ["problem", "kernel", "variant", "workers", "rows", "compute", "total"]
