@@ -15,7 +15,7 @@ PACKAGE = SOURCES / "parbench"
 
 # parbench's top-level packages and modules by role, the top layer first (docs/architecture.md).
 LAYERS = [
-    {"__main__", "cli"},  # the `parbench` command
+    {"__main__", "cli", "workflow_start"},  # the `parbench` command, the workflow's start
     {"reproduce"},  # re-running reported studies and judging them
     {"report"},  # the numbers, the answer, the figures and the page
     {"results"},  # verification, the gate, collection

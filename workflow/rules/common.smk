@@ -1,30 +1,22 @@
 # Helpers shared by the rules: the validated study, its runs, their paths and options.
-import atexit
 import copy
 import functools
-import json
 import re
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from parbench import registry
+from parbench import registry, requests, workflow_start
 from parbench.errors import UsageError
+from parbench.planning import config as study_config
+from parbench.planning import plan
+from parbench.planning import schema as config_schema
 from parbench.plugins import loader as plugin_loader
-from parbench.plugins import probe as plugin_probe
 from parbench.reproduce import outputs as reproduce_outputs
-from parbench.reproduce import plan as reproduce_plan
-from parbench.reproduce.reported import ReportedStudyError
 from parbench.results import check
 from parbench.results import collect as study_collect
-from parbench.planning import config as study_config
-from parbench.planning import locks
-from parbench.planning import plan
-from parbench import requests
-from parbench.planning import schema as config_schema
 
 # The config's schema, generated from parbench's registry (parbench.planning.schema) and committed;
 # found from this file, wherever the workflow is (a checkout, or a deploying project's module).
@@ -55,79 +47,30 @@ def checked_config(config):
 
 
 def validated_study(config):
-    """The validated config as a plan.Study; with --config reproduce=FILE, the study that re-runs
-    that reported study (parbench.reproduce).
-    """
-    reproduction = None
+    """The study the config asks for (parbench.workflow_start.planned_study), or a WorkflowError
+    that says what is wrong and where, before any job."""
+    # --cores of a local run; a cluster profile sets --jobs instead, and its allocation is what
+    # reproduce_cores says.
+    local_cores = workflow.resource_settings.cores if workflow.nodes is None else None
     try:
-        if config.get("reproduce"):
-            # --cores of a local run; a cluster profile sets --jobs instead, and its allocation
-            # is what reproduce_cores says.
-            local_cores = workflow._cores if workflow.nodes is None else None
-            *reproduction, config = reproduce_plan.from_workflow_config(
-                config, local_cores
-            )
-        checked = checked_config(config)
-    except (study_config.StudyConfigError, ReportedStudyError) as error:
+        return workflow_start.planned_study(
+            config, checked_config, local_cores, workflow.is_main_process, logger.info
+        )
+    except workflow_start.StudyRefused as error:
         raise WorkflowError(str(error)) from None
-    if reproduction:
-        study = reproduce_plan.ReproductionStudy(checked, *reproduction)
-    else:
-        study = plan.Study(checked)
-    if workflow.is_main_process:
-        try:  # a plug-in's tasks and first result, once per size, before any job
-            plugin_probe.probe_study(study)
-        except UsageError as error:
-            raise WorkflowError(f"parbench: error: {error}") from None
-    too_big = requests.refused(study)
-    if too_big:
-        raise WorkflowError(
-            "parbench: points of this study cannot fit a node's memory (config node_memory_mb; "
-            "use smaller sizes, more nodes, or node_memory_mb of your nodes):\n  "
-            + "\n  ".join(too_big)
-        )
-    for assumption in requests.assumed_estimates(study):
-        logger.info(f"parbench: {assumption} (docs/plugins.md)")
-    skipped = list(study.skipped())
-    if skipped:
-        logger.info(
-            f"parbench: {len(skipped)} variant/kernel pairs left out (no such kernel): "
-            + "; ".join(skipped)
-        )
-    return study
 
 
 def lock_study():
-    """One run of the study at a time, on whichever hosts share its directory: take parbench's
-    lock before Snakemake takes its own, after removing the locks of a run that was killed on
-    this host (so the same command resumes it), and release it when this process ends. A lock
-    held elsewhere stops the run, saying how to check and release it (parbench.planning.locks).
-    """
-    # --nolock: the user takes care that no other run uses the study.
-    if not workflow.is_main_process or "--nolock" in sys.argv:
-        return
-    if "--unlock" in sys.argv:  # the user's word that no run of the study is left
-        if locks.release():
-            logger.info("parbench: released the study's lock")
-        return
+    """parbench's lock of the study (parbench.workflow_start.lock_study)."""
     try:
-        if (
-            workflow.output_settings.dryrun
-        ):  # changes nothing: it only says who holds the lock
-            holder = locks.holder()
-            if holder is not None and locks.alive(holder):
-                logger.warning(locks.held_message(".", holder))
-            return
-        stale = locks.clear_stale()
-        if stale is not None:
-            logger.warning(
-                f"parbench: removed the locks of {stale.describe()}, which was killed; "
-                "resuming the study"
-            )
-        me = locks.claim()
-    except locks.StudyLocked as error:
+        workflow_start.lock_study(
+            workflow.is_main_process,
+            workflow.output_settings.dryrun,
+            logger.info,
+            logger.warning,
+        )
+    except workflow_start.StudyRefused as error:
         raise WorkflowError(str(error)) from None
-    atexit.register(locks.release, Path.cwd(), me)
 
 
 def alternatives(names):
@@ -166,13 +109,12 @@ wildcard_constraints:
     part=r"[1-9][0-9]*",
 
 
-def timed_slots():
-    """Timed jobs each hold one slot of the global `timed` resource. Its limit defaults to
-    config max_timed_jobs (1: measurements never overlap); `--resources timed=N` overrides it.
-    """
+def limit_timed_jobs():
+    """Timed jobs (runs, references, datasets) each hold one slot of the global `timed`
+    resource. Its limit is config max_timed_jobs (1: measurements never overlap), unless
+    `--resources timed=N` set one."""
     if "timed" not in workflow.global_resources:
         workflow.register_resource("timed", STUDY.config["max_timed_jobs"])
-    return 1
 
 
 def run_of(wildcards):

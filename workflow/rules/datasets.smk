@@ -14,7 +14,7 @@ rule dataset:
     threads: 1
     resources:
         # Generating a dataset loads the machine: it never overlaps a measurement.
-        timed=timed_slots(),
+        timed=1,
         mem_mb=dataset_mem_mb,
     params:
         options=dataset_options,

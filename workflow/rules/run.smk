@@ -1,7 +1,7 @@
 # The timed runs, one job per point, and the serial references they are verified against: one
 # rule, `run`, and the three that differ from it only in how the program starts (run_mpi,
 # run_cluster), or in what it runs (reference). Each job reserves as many cores as it has workers,
-# and one slot of the global `timed` resource so that measurements never overlap (see timed_slots
+# and one slot of the global `timed` resource so that measurements never overlap (see limit_timed_jobs
 # in common.smk).
 
 # --force: Snakemake removes the outputs of a job before it reruns it; --force also replaces a
@@ -26,7 +26,7 @@ rule run:
         "../../envs/parbench.yaml"
     threads: lambda wildcards: int(wildcards.workers)
     resources:
-        timed=timed_slots(),
+        timed=1,
         mem_mb=run_mem_mb,
         runtime=run_runtime,
     params:
@@ -46,7 +46,7 @@ use rule run as run_mpi with:
     wildcard_constraints:
         variant=VARIANTS_BY_LAUNCHER["mpi"],
     resources:
-        timed=timed_slots(),
+        timed=1,
         mem_mb=run_mem_mb,
         runtime=run_runtime,
         mpi=STUDY.config["mpi_launcher"],
@@ -68,7 +68,7 @@ use rule run as run_cluster with:
         variant=CLUSTER_VARIANTS,
         span=r"-n[0-9]+",
     resources:
-        timed=timed_slots(),
+        timed=1,
         mem_mb=run_mem_mb,
         runtime=run_runtime,
         mpi="srun",
@@ -95,7 +95,7 @@ use rule run as reference with:
         scale=r"[1-9][0-9]*",
     threads: 1
     resources:
-        timed=timed_slots(),
+        timed=1,
         mem_mb=reference_mem_mb,
         runtime=reference_runtime,
     params:

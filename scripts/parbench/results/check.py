@@ -1,7 +1,8 @@
 """Verification inside a study, one case at a time: every run of one problem, size and kernel is
 compared with its serial reference, a part of the case's runs in one process, which reads each
-reference once. The case's status file, joined from its parts', holds each run's status (ok, or mismatch with the first difference), so the report
-shows every failed run; the gate then fails the workflow, naming each run that did not match."""
+reference once. The case's status file, joined from its parts', holds each run's status (ok, or
+mismatch with the first difference), so the report shows every failed run; the gate then fails
+the workflow, naming each run that did not match."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from parbench.results.verify import Mismatch, compare
 
 def check_part(runs: list[dict], status_path, log=sys.stderr) -> list[dict]:
     """Compares each run of a verification part (its labels and files, with `result` and
-    `reference`) with its reference and writes the part's status file; returns the statuses. A missing or corrupt result or
-    reference is a UsageError naming the run (raised), never a status: it has to be produced again.
+    `reference`) with its reference and writes the part's status file; returns the statuses. A
+    missing or corrupt result or reference is a UsageError naming the run (raised), never a
+    status: it has to be produced again.
     """
     statuses, references = [], {}
     for run in runs:
