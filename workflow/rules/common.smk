@@ -2,8 +2,6 @@
 import copy
 import functools
 import re
-from dataclasses import asdict
-from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -12,6 +10,7 @@ from parbench import registry, requests, workflow_start
 from parbench.errors import UsageError
 from parbench.planning import config as study_config
 from parbench.planning import plan
+from parbench.planning.verification import Verification
 from parbench.planning import schema as config_schema
 from parbench.plugins import loader as plugin_loader
 from parbench.reproduce import outputs as reproduce_outputs
@@ -195,90 +194,36 @@ def run_dataset(wildcards):
     return {"dataset": STUDY.dataset_dir(wildcards.problem, wildcards.size, scale)}
 
 
-def run_description(run):
-    """A run's labels and files, stored in its case's status file for collection."""
-    return {
-        "id": run.id,
-        **asdict(run),
-        "result": run.path(plan.RESULT),
-        "reference": STUDY.reference(run),
-        "record": run.path(plan.RECORD),
-        "benchmark": run.path(plan.RUN_BENCHMARK),
-        "log": run.path(plan.RUN_LOG),
-    }
-
-
-def finished(run):
-    return all(Path(run.path(path)).exists() for path in (plan.RESULT, plan.RECORD))
-
-
 @functools.cache
-def collected_runs():
-    """The runs of the study by case; with allow_missing, only the runs that have finished (a
-    case with none is left out), so a report can be built after a study in which some runs failed
-    (`--keep-going`). Worked out once per Snakemake invocation: every rule asks for it.
-    """
-    cases = {}
-    for case, runs in STUDY.cases().items():
-        if STUDY.config["allow_missing"]:
-            runs = [run for run in runs if finished(run)]
-        if runs:
-            # Grouped by reference: the verify job keeps one reference in memory at a time.
-            cases[case] = sorted(runs, key=lambda run: (run.scale, run.id))
-    return cases
+def verification():
+    """The study's verification plan (parbench.planning.verification), worked out once."""
+    return Verification(STUDY)
 
 
-def part_runs(wildcards):
-    """The runs of one verification part of a case (plan.verification_parts)."""
-    runs = collected_runs()[plan.CASE.format(**wildcards)]
-    return plan.verification_parts(runs)[int(wildcards.part) - 1]
-
-
-def part_inputs(wildcards):
-    """The files a verification part reads: each run's result and timing record (collect reads
-    the records and benchmarks the status file names) and the references; and the previous
-    part's status, so that a case's parts run one after another."""
-    runs = part_runs(wildcards)
-    inputs = {
-        "results": [run.path(plan.RESULT) for run in runs],
-        "records": [run.path(plan.RECORD) for run in runs],
-        "benchmarks": [run.path(plan.RUN_BENCHMARK) for run in runs],
-        "references": sorted({STUDY.reference(run) for run in runs}),
-    }
-    part = int(wildcards.part)
-    if part > 1:
-        inputs["previous"] = part_status(wildcards, part - 1)
-    return inputs
-
-
-def part_description(wildcards):
-    return [run_description(run) for run in part_runs(wildcards)]
-
-
-def case_parts(wildcards):
-    """The status files of a case's verification parts."""
-    runs = collected_runs()[plan.CASE.format(**wildcards)]
-    count = len(plan.verification_parts(runs))
-    return [part_status(wildcards, part) for part in range(1, count + 1)]
-
-
-def part_status(wildcards, part):
-    w = wildcards
-    return plan.PART_STATUS.format(
-        problem=w.problem, size=w.size, kernel=w.kernel, part=part
+def case_of(wildcards):
+    return plan.CASE.format(
+        problem=wildcards.problem, size=wildcards.size, kernel=wildcards.kernel
     )
 
 
+def part_inputs(wildcards):
+    return verification().part_inputs(case_of(wildcards), int(wildcards.part))
+
+
+def part_description(wildcards):
+    return verification().part_description(case_of(wildcards), int(wildcards.part))
+
+
+def case_parts(wildcards):
+    return verification().part_statuses(case_of(wildcards))
+
+
 def collected_cases():
-    return [runs[0].path(plan.CASE_STATUS) for runs in collected_runs().values()]
+    return verification().case_statuses()
 
 
 def missing_runs():
-    """The runs without a verified result, with their labels as the plan gives them."""
-    present = {run.id for runs in collected_runs().values() for run in runs}
-    return [
-        {"run": run.id, **asdict(run)} for run in STUDY.runs() if run.id not in present
-    ]
+    return verification().missing_runs()
 
 
 def reproduction_outputs():
