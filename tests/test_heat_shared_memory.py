@@ -213,6 +213,24 @@ def slow_name(monkeypatch, process: str) -> None:
     monkeypatch.setattr(processes, "worker_name", worker_name)
 
 
+def test_processes_report_a_worker_that_fails_before_the_start(tmp_path, monkeypatch):
+    """Worker 1's warm-up fails, before the workers and the parent meet at the start: the others
+    are released from that meeting, and the run raises naming a worker (not a nameless broken
+    barrier, not a wait for ever), after every worker process has ended."""
+    original = HeatJob.warm_up
+
+    def warm_up(self):
+        if multiprocessing.current_process().name == "heat1":
+            raise ValueError("warm-up broke")
+        return original(self)
+
+    monkeypatch.setattr(HeatJob, "warm_up", warm_up)
+    with pytest.raises(RuntimeError) as raised:
+        run(tmp_path, "processes", "numpy", 2, **SIZE)
+    assert str(raised.value).startswith("heat worker "), repr(raised.value)
+    assert multiprocessing.active_children() == []
+
+
 def test_processes_wait_for_a_slow_worker(tmp_path, monkeypatch):
     """Worker 0 reports and exits; worker 1 takes 0.5 s more. The parent polls the queue in the
     meantime, finds it empty and a process exited with 0: that is not a death. The run succeeds

@@ -5,6 +5,7 @@ are in the shared pages. Each process reports its busy time through a queue at t
 
 import multiprocessing
 import queue
+import threading
 import time
 
 from parbench.context import RunContext, worker_name
@@ -17,15 +18,20 @@ POLL_S = 0.2
 
 
 def work(job, index, blocks, handle, start, ready, barrier, out, reports):
+    attached = False
     try:
         job.warm_up()
         buffers = handle.buffers()
         ready.wait()
+        attached = True
         kernel, writing = advance_block(job, index, blocks, buffers, start, barrier, out)
         reports.put((index, worker_name(), kernel, writing, None))
     except BaseException as error:
-        ready.abort()
         reports.put((index, worker_name(), 0.0, 0.0, repr(error)))
+        if not attached:
+            # The parent and the others wait at `ready` for this worker. Not after it: the parent
+            # may not have woken from that wait yet, and would raise a nameless BrokenBarrierError.
+            ready.abort()
 
 
 def run(job: HeatJob, ctx: RunContext) -> dict:
@@ -46,7 +52,11 @@ def run(job: HeatJob, ctx: RunContext) -> dict:
                 args = (job, index, blocks, grid.handle, start, ready, barrier, ctx.out, reports)
                 processes.append(fork.Process(target=work, args=args, name=f"heat{index}"))
                 processes[-1].start()
-            ready.wait()
+            try:
+                ready.wait()
+            except threading.BrokenBarrierError:
+                collect(reports, processes, barrier)  # raises, naming the worker that failed
+                raise
         with ctx.phases.phase("compute"):
             began = time.perf_counter()
             done = collect(reports, processes, barrier)
