@@ -86,3 +86,19 @@ def test_with_allow_missing_only_finished_runs_are_verified_and_the_rest_are_mis
     missing = verification.missing_runs()
     assert sorted(m["run"] for m in missing) == sorted(r.id for r in planned.runs() if r.variant == "mpi")
     assert all(m["variant"] == "mpi" and m["workers"] in (1, 2, 3) for m in missing)
+
+
+def test_a_part_or_a_case_of_one_run(in_tmp, monkeypatch):
+    """Parts of 3 over a case's 7 runs: 3, 3 and a last part of one run, which still waits for
+    the part before and has its own status; a case of one run has its status file too."""
+    monkeypatch.setattr(plan, "VERIFY_PART", 3)
+    verification = Verification(study(repeats=1))
+    (case,) = verification.cases
+    assert [len(part) for part in verification.parts(case)] == [3, 3, 1]
+    last = verification.part_inputs(case, 3)
+    assert len(last["results"]) == 1 and last["previous"] == "results/verify/pi/tiny/numpy/part2.json"
+    assert verification.part_statuses(case)[-1] == "results/verify/pi/tiny/numpy/part3.json"
+    config = results_tree.config(PROBLEMS, ["serial"], workers=[1], repeats=1)
+    alone = Verification(plan.Study(study_config.validate(config, results_tree.SCHEMA)))
+    assert alone.case_statuses() == ["results/verify/pi/tiny/numpy.json"]
+    assert alone.part_statuses("pi/tiny/numpy") == ["results/verify/pi/tiny/numpy/part1.json"]
