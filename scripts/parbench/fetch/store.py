@@ -81,10 +81,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.send_header(CHECKSUM_HEADER, hashlib.sha256(body).hexdigest())
             self.end_headers()
-            for index, chunk in enumerate(chunks):
+            for chunk in chunks[:-1]:
                 time.sleep(len(chunk) / objects.bandwidth)  # before: the chunk arrives once sent
-                if index < len(chunks) - 1:
-                    self.wfile.write(chunk)
+                self.wfile.write(chunk)
+            time.sleep(len(chunks[-1]) / objects.bandwidth)
         # The request stops counting before its last bytes leave: a client that starts its next
         # request the moment they arrive never finds this one still counted.
         self.wfile.write(chunks[-1])
