@@ -31,8 +31,13 @@ class Verification:
                 cases[case] = sorted(runs, key=lambda run: (run.scale, run.id))
         return cases
 
+    @functools.cached_property
+    def _parts(self) -> dict[str, list[list[plan.Run]]]:
+        # Once per case, not once per part's input function: a case may have thousands of parts.
+        return {case: plan.verification_parts(runs) for case, runs in self.cases.items()}
+
     def parts(self, case: str) -> list[list[plan.Run]]:
-        return plan.verification_parts(self.cases[case])
+        return self._parts[case]
 
     def part_inputs(self, case: str, part: int) -> dict[str, list[str] | str]:
         """The files a verification part reads: each run's result and timing record (collect

@@ -35,7 +35,7 @@ def check_part(runs: list[dict], status_path, log=sys.stderr) -> list[dict]:
             raise UsageError(f"run {run['id']}", f"{error}; remove it and run the study again") from None
         print(f"{status['status']}: {run['id']} {status['message']}".rstrip(), file=log)
         statuses.append({**run, **status})
-    output.write_text_atomically(status_path, json.dumps({"runs": statuses}, indent=0, sort_keys=True) + "\n")
+    write_statuses(status_path, statuses)
     return statuses
 
 
@@ -45,12 +45,17 @@ def join_parts(part_paths, status_path, log=sys.stderr) -> list[dict]:
     statuses = read_statuses(part_paths)
     failed = sum(status["status"] != "ok" for status in statuses)
     print(f"{len(statuses)} runs in {len(part_paths)} parts: {failed} mismatched", file=log)
-    output.write_text_atomically(status_path, json.dumps({"runs": statuses}, indent=0, sort_keys=True) + "\n")
+    write_statuses(status_path, statuses)
     return statuses
 
 
+def write_statuses(path, statuses: list[dict]) -> None:
+    """A status file, a part's or a case's: what read_statuses reads."""
+    output.write_text_atomically(path, json.dumps({"runs": statuses}, indent=0, sort_keys=True) + "\n")
+
+
 def read_statuses(paths) -> list[dict]:
-    """The statuses of every run in the case status files `paths`."""
+    """The statuses of every run in the status files `paths`."""
     statuses = []
     for path in paths:
         with open(path, encoding="utf-8") as f:
